@@ -1,0 +1,36 @@
+# FETMS Serverless — the two commands: `make run` (local stack) and `make test` (whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck audit install clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml tools/s3/package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	npm ci --prefix tools/s3 --silent --no-audit --no-fund
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the whole local stack (MongoDB-wire server, S3 endpoint, API). Ctrl-C stops everything.
+run: $(STAMP)
+	$(BIN)/fetms run
+
+## Lint, type-check and run the whole test suite.
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy app.py chalicelib tests bench
+
+clean:
+	rm -rf $(VENV) tools/s3/node_modules .pytest_cache .mypy_cache .ruff_cache

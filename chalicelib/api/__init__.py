@@ -1,0 +1,1 @@
+"""HTTP layer: one Chalice Blueprint per resource. Parse, call one service, serialize."""

@@ -1,0 +1,288 @@
+"""Route declaration in one place: validation, roles, error mapping, serialization, paging.
+
+Every API route is declared with :func:`route`, which records a :class:`RouteSpec` (the source of
+the OpenAPI document and of the authorization matrix) and wraps the handler so that handlers only
+receive validated input and return documents, pages or a :class:`Reply`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+from pymongo.errors import ConnectionFailure
+
+from chalicelib.api.validation import parse_json_body, validate_model, validate_query
+from chalicelib.errors import (
+    PROBLEM_CONTENT_TYPE,
+    DomainError,
+    FieldError,
+    ServiceUnavailable,
+    ValidationFailed,
+    internal_error_problem,
+)
+from chalicelib.observability import logger
+from chalicelib.serialization import dumps, jsonable
+from chalicelib.services.actor import Actor
+from chalicelib.services.common import Page
+from chalicelib.settings import get_settings
+
+Role = Literal["viewer", "editor", "admin"]
+JSON_CONTENT_TYPE = "application/json"
+DB_RETRY_AFTER_SECONDS = "5"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a route accepts and returns, and who may call it."""
+
+    path: str
+    method: str
+    name: str
+    summary: str
+    tag: str
+    role: Role | None
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    many: bool = False
+    status: int = 200
+    paged: bool = False
+    content_types: tuple[str, ...] = (JSON_CONTENT_TYPE,)
+    raw_response: bool = False
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class ApiRequest:
+    """Validated input handed to a handler."""
+
+    body: Any
+    query: Any
+    actor: Actor
+    if_match: int | None
+    raw: Request
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def limit(self) -> int:
+        """The page size asked for, capped by ``MAX_PAGE_SIZE``."""
+        cap = get_settings().max_page_size
+        asked = getattr(self.query, "limit", None)
+        return min(asked, cap) if asked else cap
+
+    @property
+    def offset(self) -> int:
+        return int(getattr(self.query, "offset", 0) or 0)
+
+
+@dataclass
+class Reply:
+    """An explicit response: a status other than the route's, extra headers, or a raw body."""
+
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+
+
+Authenticator = Callable[[Request, "RouteSpec"], Actor]
+
+
+def _local_actor(request: Request, spec: RouteSpec) -> Actor:
+    return Actor(user_id=None, email="anonymous", role="admin")
+
+
+_authenticator: list[Authenticator] = [_local_actor]
+
+
+def set_authenticator(authenticate: Authenticator) -> None:
+    """Install the function that turns a request into an :class:`Actor` (or raises 401/403)."""
+    _authenticator[0] = authenticate
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    role: Role | None = "viewer",
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    many: bool = False,
+    paged: bool = False,
+    status: int | None = None,
+    content_types: tuple[str, ...] = (JSON_CONTENT_TYPE,),
+    raw_response: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API route. ``role=None`` makes it public."""
+
+    def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+        spec = RouteSpec(
+            path=path,
+            method=method,
+            name=handler.__name__,
+            summary=summary,
+            tag=str(getattr(bp, "_import_name", "api")).rsplit(".", 1)[-1],
+            role=role,
+            body=body,
+            query=query,
+            response=response,
+            many=many or paged,
+            paged=paged,
+            status=status or (201 if method == "POST" and body is not None else 200),
+            content_types=content_types,
+            raw_response=raw_response,
+        )
+        ROUTES.append(spec)
+
+        @functools.wraps(handler)
+        def view(**path_params: str) -> Response:
+            request: Request = bp.current_request
+            try:
+                api_request = _build_request(request, spec, path_params)
+                result = handler(api_request, **path_params)
+                return _render(result, spec, request)
+            except DomainError as exc:
+                return problem_response(exc, request)
+            except ConnectionFailure as exc:
+                logger.error("database unavailable", extra={"error": type(exc).__name__})
+                unavailable = ServiceUnavailable(
+                    detail="The database is unreachable; try again shortly",
+                    headers={"Retry-After": DB_RETRY_AFTER_SECONDS},
+                )
+                return problem_response(unavailable, request)
+            except Exception:
+                logger.exception("unhandled error in route", extra={"route": spec.name})
+                return _json_response(
+                    internal_error_problem(logger.get_correlation_id()),
+                    500,
+                    content_type=PROBLEM_CONTENT_TYPE,
+                )
+
+        bp.route(path, methods=[method], content_types=list(content_types))(view)
+        return handler
+
+    return decorator
+
+
+def _build_request(request: Request, spec: RouteSpec, path_params: dict[str, str]) -> ApiRequest:
+    actor = _authenticator[0](request, spec)
+    settings = get_settings()
+    body: Any = None
+    if spec.body is not None:
+        raw = request.raw_body
+        parse_json_body(raw, settings.max_body_bytes)
+        body = validate_model(spec.body, raw)
+    query: Any = None
+    params = dict(request.query_params or {})
+    if spec.query is not None:
+        query = validate_query(spec.query, params)
+    elif params:
+        raise ValidationFailed(
+            detail="This route takes no query parameters: " + ", ".join(sorted(params)),
+            errors=[FieldError(name, "unknown query parameter") for name in sorted(params)],
+        )
+    return ApiRequest(
+        body=body,
+        query=query,
+        actor=actor,
+        if_match=parse_if_match(request.headers.get("if-match")),
+        raw=request,
+        path_params=path_params,
+    )
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """``If-Match: 3``, ``"3"`` or ``W/"3"`` → 3; ``*`` or absent → None; anything else → 400."""
+    if header is None:
+        return None
+    text = header.strip()
+    if text in ("", "*"):
+        return None
+    text = text.removeprefix("W/").strip('"')
+    if text.isdigit() and len(text) < 10:
+        return int(text)
+    raise ValidationFailed(
+        detail="If-Match must be the version (ETag) returned by the API",
+        errors=[FieldError("If-Match", "not a version number")],
+    )
+
+
+def _render(result: Any, spec: RouteSpec, request: Request) -> Response:
+    if isinstance(result, Response):
+        return result
+    headers: dict[str, str] = {}
+    status = spec.status
+    content_type = JSON_CONTENT_TYPE
+    if isinstance(result, Reply):
+        headers.update(result.headers)
+        status = result.status or status
+        content_type = result.content_type or content_type
+        result = result.body
+    if spec.raw_response:
+        return Response(body=result, status_code=status, headers={"Content-Type": content_type, **headers})
+    if isinstance(result, Page):
+        headers["X-Total-Count"] = str(result.total)
+        if result.has_next:
+            headers["Link"] = _next_link(request, result)
+        payload: Any = [serialize(item, spec.response) for item in result.items]
+    elif isinstance(result, list):
+        payload = [serialize(item, spec.response) for item in result]
+    elif isinstance(result, dict):
+        if "__v" in result:
+            headers["ETag"] = f'"{result["__v"]}"'
+        payload = serialize(result, spec.response)
+    else:
+        payload = jsonable(result)
+    return _json_response(payload, status, headers=headers, content_type=content_type)
+
+
+def serialize(doc: Any, model: type[BaseModel] | None) -> Any:
+    """Shape a stored document with its output model; stored extras pass through unchanged."""
+    data = jsonable(doc)
+    if model is None or not isinstance(data, dict):
+        return data
+    try:
+        return model.model_validate(data).model_dump(mode="json", by_alias=True)
+    except ValidationError:
+        logger.warning("stored document does not match its output model", extra={"model": model.__name__})
+        return data
+
+
+def _next_link(request: Request, page: Page) -> str:
+    params = dict(request.query_params or {})
+    params["limit"] = str(page.limit)
+    params["offset"] = str(page.offset + page.limit)
+    path = request.context.get("path") or request.context.get("resourcePath") or ""
+    return f"<{path}?{urlencode(params)}>; rel=\"next\""
+
+
+def _json_response(
+    payload: Any, status: int, *, headers: dict[str, str] | None = None, content_type: str
+) -> Response:
+    return Response(
+        body=dumps(payload),
+        status_code=status,
+        headers={"Content-Type": content_type, **(headers or {})},
+    )
+
+
+def problem_response(error: DomainError, request: Request | None = None) -> Response:
+    path = request.context.get("path") if request is not None else None
+    return _json_response(
+        error.problem(instance=path),
+        error.status,
+        headers=error.headers,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )

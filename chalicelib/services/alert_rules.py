@@ -1,0 +1,94 @@
+"""Alert rules on expiring documents: list, create, patch (value re-checked), soft delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.db import ALERT_RULES, Db, Document
+from chalicelib.errors import FieldError, ValidationFailed
+from chalicelib.models.alert_rules import (
+    AlertRuleCreate,
+    AlertRuleUpdate,
+    ConditionType,
+    check_rule_value,
+)
+from chalicelib.services.actor import Actor
+from chalicelib.services.common import (
+    NOT_DELETED,
+    Page,
+    find_page,
+    get_or_404,
+    parse_object_id,
+    stamp_new,
+    utcnow,
+    versioned_update,
+)
+
+WHAT = "Alert rule"
+
+
+def list_rules(db: Db, *, limit: int, offset: int, active_only: bool = False) -> Page:
+    query: Document = dict(NOT_DELETED)
+    if active_only:
+        query["isActive"] = {"$ne": False}
+    return find_page(
+        db[ALERT_RULES], query, sort=[("createdAt", -1), ("_id", -1)], limit=limit, offset=offset
+    )
+
+
+def active_rules(db: Db) -> list[Document]:
+    """Every active rule (used by the dashboard and the alert jobs)."""
+    return list(db[ALERT_RULES].find({**NOT_DELETED, "isActive": {"$ne": False}}))
+
+
+def create_rule(db: Db, data: AlertRuleCreate) -> Document:
+    doc = stamp_new(
+        {
+            "name": data.name,
+            "documentType": str(data.documentType),
+            "conditionType": str(data.conditionType),
+            "value": _stored_value(ConditionType(data.conditionType), data.value),
+            "isActive": data.isActive,
+        }
+    )
+    db[ALERT_RULES].insert_one(doc)
+    return doc
+
+
+def update_rule(
+    db: Db, rule_id: str, data: AlertRuleUpdate, expected_version: int | None
+) -> Document:
+    oid = parse_object_id(rule_id)
+    changes = data.to_document()
+    if "conditionType" in changes or "value" in changes:
+        current = get_or_404(db[ALERT_RULES], {"_id": oid, **NOT_DELETED}, WHAT)
+        condition = ConditionType(changes.get("conditionType") or current.get("conditionType"))
+        value = changes.get("value", current.get("value"))
+        if "value" not in changes and not isinstance(value, int):
+            value = value.date().isoformat() if hasattr(value, "date") else value
+        changes["conditionType"] = condition.value
+        changes["value"] = _stored_value(condition, value)
+    return versioned_update(
+        db[ALERT_RULES],
+        {"_id": oid, **NOT_DELETED},
+        {"$set": changes},
+        expected_version=expected_version,
+        what=WHAT,
+    )
+
+
+def delete_rule(db: Db, rule_id: str, actor: Actor, expected_version: int | None) -> Document:
+    return versioned_update(
+        db[ALERT_RULES],
+        {"_id": parse_object_id(rule_id), **NOT_DELETED},
+        {"$set": {"isDeleted": True, "deletedAt": utcnow(), "deletedBy": actor.email}},
+        expected_version=expected_version,
+        what=WHAT,
+    )
+
+
+def _stored_value(condition: ConditionType, value: Any) -> Any:
+    try:
+        return check_rule_value(condition, value)
+    except ValueError as exc:
+        raise ValidationFailed(detail=str(exc), errors=[FieldError("value", str(exc))]) from exc

@@ -1,0 +1,97 @@
+"""Pipeline stages: ordered list, create (appended), rename, delete, atomic reorder."""
+
+from __future__ import annotations
+
+from pymongo import UpdateOne
+
+from chalicelib.db import STAGES, TEACHERS, Db, Document
+from chalicelib.errors import FieldError, ValidationFailed
+from chalicelib.models.stages import StageCreate, StageReorder, StageUpdate
+from chalicelib.services.common import (
+    NOT_DELETED,
+    get_or_404,
+    parse_object_id,
+    stamp_new,
+    utcnow,
+    versioned_update,
+)
+
+WHAT = "Stage"
+UNCATEGORIZED = "uncategorized"
+
+
+def list_stages(db: Db) -> list[Document]:
+    return list(db[STAGES].find(NOT_DELETED).sort([("order", 1), ("_id", 1)]))
+
+
+def create_stage(db: Db, data: StageCreate) -> Document:
+    last = db[STAGES].find_one(NOT_DELETED, {"order": 1}, sort=[("order", -1)])
+    next_order = int(last.get("order", 0)) + 1 if last else 0
+    doc = stamp_new({"title": data.title, "order": next_order, "isEmployed": data.isEmployed})
+    db[STAGES].insert_one(doc)
+    return doc
+
+
+def update_stage(db: Db, stage_id: str, data: StageUpdate, expected_version: int | None) -> Document:
+    query = {"_id": parse_object_id(stage_id), **NOT_DELETED}
+    return versioned_update(
+        db[STAGES], query, {"$set": data.to_document()}, expected_version=expected_version, what=WHAT
+    )
+
+
+def delete_stage(db: Db, stage_id: str, expected_version: int | None) -> tuple[Document, int]:
+    """Soft-delete the stage and move its teachers to 'uncategorized' in one transaction.
+
+    The stage document is kept (flagged deleted) so stage history can still show its title.
+    Returns the deleted stage and how many teachers moved.
+    """
+    oid = parse_object_id(stage_id)
+    now = utcnow()
+    with db.client.start_session() as session, session.start_transaction():
+        stage = versioned_update(
+            db[STAGES],
+            {"_id": oid, **NOT_DELETED},
+            {"$set": {"isDeleted": True, "deletedAt": now}},
+            expected_version=expected_version,
+            what=WHAT,
+            now=now,
+            session=session,
+        )
+        moved = db[TEACHERS].update_many(
+            {"pipelineStage": str(oid)},
+            {"$set": {"pipelineStage": UNCATEGORIZED, "updatedAt": now}, "$inc": {"__v": 1}},
+            session=session,
+        )
+    return stage, moved.modified_count
+
+
+def reorder_stages(db: Db, data: StageReorder) -> list[Document]:
+    """Set every listed stage's order at once; any unknown or repeated id fails the whole request."""
+    ids = [parse_object_id(item.id, f"stages[{i}]._id") for i, item in enumerate(data.stages)]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(
+            detail="A stage is listed more than once",
+            errors=[FieldError("stages", "each _id may appear only once")],
+        )
+    found = {d["_id"] for d in db[STAGES].find({"_id": {"$in": ids}, **NOT_DELETED}, {"_id": 1})}
+    missing = [i for i, oid in enumerate(ids) if oid not in found]
+    if missing:
+        raise ValidationFailed(
+            detail="Some stages do not exist; nothing was reordered",
+            errors=[FieldError(f"stages[{i}]._id", "no such stage") for i in missing],
+        )
+    now = utcnow()
+    operations = [
+        UpdateOne(
+            {"_id": oid},
+            {"$set": {"order": item.order, "updatedAt": now}, "$inc": {"__v": 1}},
+        )
+        for oid, item in zip(ids, data.stages, strict=True)
+    ]
+    with db.client.start_session() as session, session.start_transaction():
+        db[STAGES].bulk_write(operations, ordered=True, session=session)
+    return list_stages(db)
+
+
+def get_stage(db: Db, stage_id: str) -> Document:
+    return get_or_404(db[STAGES], {"_id": parse_object_id(stage_id), **NOT_DELETED}, WHAT)

@@ -1,0 +1,89 @@
+"""The one typed settings object. Nothing else in the code base reads ``os.environ``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+from chalicelib import __version__
+
+Stage = Literal["local", "test", "dev", "prod"]
+PLACEHOLDER_SECRET = "local-development-only-change-me"
+
+
+class Settings(BaseSettings):
+    """Configuration read from environment variables (names are the upper-cased field names)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    fetms_stage: Stage = "local"
+    app_version: str = __version__
+    service_name: str = "fetms"
+    log_level: str = "INFO"
+
+    # MongoDB
+    mongo_uri: str = "mongodb://127.0.0.1:27018/?directConnection=true"
+    mongo_db: str = "fetms"
+    mongo_max_pool_size: int = Field(default=5, ge=1, le=100)
+    mongo_timeout_ms: int = Field(default=3000, ge=100, le=60000)
+    mongo_socket_timeout_ms: int = Field(default=15000, ge=100, le=300000)
+    slow_command_ms: int = Field(default=100, ge=1)
+
+    # S3
+    s3_endpoint_url: str | None = None
+    aws_region: str = "us-east-1"
+    uploads_bucket: str = "fetms-uploads-local"
+    backups_bucket: str = "fetms-backups-local"
+
+    # HTTP API
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://127.0.0.1:5173", "http://localhost:5173"]
+    )
+    max_page_size: int = Field(default=1000, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # Secrets (placeholders are refused outside local/test)
+    jwt_secret: str = PLACEHOLDER_SECRET
+
+    # Local stack (fetms run)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    mongo_port: int = Field(default=27018, ge=1, le=65535)
+    s3_port: int = Field(default=4569, ge=1, le=65535)
+    local_data_dir: str = ".local"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, values: dict[str, object]) -> dict[str, object]:
+        for key in list(values):
+            if key.lower() == "cors_origins" and isinstance(values[key], str):
+                raw = str(values[key])
+                values[key] = [o.strip() for o in raw.split(",") if o.strip()]
+        return values
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_local(self) -> Settings:
+        if self.fetms_stage in ("dev", "prod") and self.jwt_secret == PLACEHOLDER_SECRET:
+            raise ValueError("JWT_SECRET must be set to a real secret outside the local stage")
+        if "*" in self.cors_origins:
+            raise ValueError("CORS_ORIGINS must list explicit origins, never '*'")
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.fetms_stage in ("local", "test")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read settings once per process."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the CLI use this after changing the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,118 @@
+"""Session-wide real services and a clean database for every test."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.servers import s3_server, secantus_server
+
+TEST_DB = "fetms_test"
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[dict[str, str]]:
+    with secantus_server() as mongo, s3_server() as s3_url:
+        env = {
+            "FETMS_STAGE": "test",
+            "MONGO_URI": mongo.uri,
+            "MONGO_DB": TEST_DB,
+            "S3_ENDPOINT_URL": s3_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "UPLOADS_BUCKET": "fetms-uploads-test",
+            "BACKUPS_BUCKET": "fetms-backups-test",
+            "CORS_ORIGINS": "https://spa.example.org,http://127.0.0.1:5173",
+            "POWERTOOLS_METRICS_NAMESPACE": "FETMS",
+        }
+        previous = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        _reset_process_singletons()
+        from chalicelib import db, storage
+        from chalicelib.settings import get_settings
+
+        settings = get_settings()
+        database = db.get_db()
+        db.ensure_indexes(database)
+        s3 = storage.get_s3()
+        storage.ensure_bucket(s3, settings.uploads_bucket, settings.cors_origins)
+        storage.ensure_bucket(s3, settings.backups_bucket, [])
+        try:
+            yield env
+        finally:
+            _reset_process_singletons()
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _reset_process_singletons() -> None:
+    from chalicelib import db, storage
+    from chalicelib.settings import reset_settings
+
+    db.close_client()
+    storage.reset_s3()
+    reset_settings()
+
+
+@pytest.fixture
+def db(services: dict[str, str]) -> Iterator[Any]:
+    """The test database, emptied (indexes kept) before each test."""
+    from chalicelib import db as dbmod
+
+    database = dbmod.get_db()
+    for name in database.list_collection_names():
+        if name.startswith("system."):
+            continue
+        database[name].delete_many({})
+    yield database
+
+
+@pytest.fixture
+def client(db: Any) -> Iterator[Any]:
+    """Chalice test client over the real app, talking to the real services."""
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="local") as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _clean_metrics() -> Iterator[None]:
+    from chalicelib.observability import metrics
+
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
+
+
+@pytest.fixture
+def log_stream() -> Iterator[io.StringIO]:
+    """Capture powertools Logger output (capsys does not see it)."""
+    from chalicelib.observability import logger
+
+    buffer = io.StringIO()
+    handler: Any = logger.registered_handler
+    original = handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        handler.setStream(original)
+
+
+@pytest.fixture
+def api(client: Any) -> Any:
+    """JSON helper around the test client."""
+    from tests.support.http import Api
+
+    return Api(client)
