@@ -1,6 +1,6 @@
 """FETMS Serverless: the Chalice application. Registers blueprints and middleware; nothing else."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.api import alert_rules, health, middleware, openapi, projects, schools, stages
 

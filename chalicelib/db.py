@@ -162,7 +162,9 @@ _client: MongoClient[Document] | None = None
 slow_commands = SlowCommandListener(threshold_ms=100)
 
 
-def make_client(settings: Settings, listeners: list[monitoring.CommandListener]) -> MongoClient[Document]:
+def make_client(
+    settings: Settings, listeners: list[monitoring.CommandListener]
+) -> MongoClient[Document]:
     """A client with a small pool and short timeouts, suited to a Lambda container."""
     return MongoClient(
         settings.mongo_uri,

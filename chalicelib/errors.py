@@ -50,7 +50,6 @@ class DomainError(Exception):
         return body
 
 
-
 @dataclass
 class ValidationFailed(DomainError):
     status: int = 400

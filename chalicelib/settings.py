@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
 
 from chalicelib import __version__
 
 Stage = Literal["local", "test", "dev", "prod"]
-PLACEHOLDER_SECRET = "local-development-only-change-me"
+PLACEHOLDER_SECRET = "local-development-only-change-me"  # noqa: S105 - refused outside local  # noqa: S105 - refused outside local
 
 
 class Settings(BaseSettings):

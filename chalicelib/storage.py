@@ -53,16 +53,19 @@ def head_bucket(s3: Any, bucket: str) -> None:
     s3.head_bucket(Bucket=bucket)
 
 
-def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> None:
+def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> list[str]:
     """Create a private bucket with versioning, encryption and CORS for the SPA origins.
 
-    Local S3 emulators implement only part of the API; unsupported settings are logged, not fatal.
+    Local S3 emulators implement only part of the API: the settings they refuse are returned
+    (and logged at debug level) instead of failing.
     """
+    refused: list[str] = []
     try:
         s3.head_bucket(Bucket=bucket)
     except ClientError:
         s3.create_bucket(Bucket=bucket)
     _best_effort(
+        refused,
         "versioning",
         bucket,
         lambda: s3.put_bucket_versioning(
@@ -70,6 +73,7 @@ def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> None:
         ),
     )
     _best_effort(
+        refused,
         "encryption",
         bucket,
         lambda: s3.put_bucket_encryption(
@@ -80,6 +84,7 @@ def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> None:
         ),
     )
     _best_effort(
+        refused,
         "public access block",
         bucket,
         lambda: s3.put_public_access_block(
@@ -94,6 +99,7 @@ def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> None:
     )
     if cors_origins:
         _best_effort(
+            refused,
             "cors",
             bucket,
             lambda: s3.put_bucket_cors(
@@ -110,10 +116,15 @@ def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> None:
                 },
             ),
         )
+    return refused
 
 
-def _best_effort(what: str, bucket: str, call: Any) -> None:
+def _best_effort(refused: list[str], what: str, bucket: str, call: Any) -> None:
     try:
         call()
     except (ClientError, BotoCoreError) as exc:
-        logger.warning("bucket setting not applied", extra={"bucket": bucket, "setting": what, "error": type(exc).__name__})
+        refused.append(what)
+        logger.debug(
+            "bucket setting not applied",
+            extra={"bucket": bucket, "setting": what, "error": type(exc).__name__},
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
 from chalicelib.db import get_db
@@ -16,22 +16,52 @@ from chalicelib.services.common import Page
 bp = Blueprint(__name__)
 
 
-@route(bp, "/api/alerts", summary="List alert rules", query=PageQuery, response=AlertRuleOut, paged=True)
+@route(
+    bp,
+    "/api/alerts",
+    summary="List alert rules",
+    query=PageQuery,
+    response=AlertRuleOut,
+    paged=True,
+)
 def list_alert_rules(req: ApiRequest) -> Page:
     return alert_rules.list_rules(get_db(), limit=req.limit, offset=req.offset)
 
 
-@route(bp, "/api/alerts", "POST", summary="Create an alert rule", role="admin", body=AlertRuleCreate, response=AlertRuleOut)
+@route(
+    bp,
+    "/api/alerts",
+    "POST",
+    summary="Create an alert rule",
+    role="admin",
+    body=AlertRuleCreate,
+    response=AlertRuleOut,
+)
 def create_alert_rule(req: ApiRequest) -> dict[str, Any]:
     return alert_rules.create_rule(get_db(), req.body)
 
 
-@route(bp, "/api/alerts/{id}", "PATCH", summary="Update an alert rule", role="admin", body=AlertRuleUpdate, response=AlertRuleOut)
+@route(
+    bp,
+    "/api/alerts/{id}",
+    "PATCH",
+    summary="Update an alert rule",
+    role="admin",
+    body=AlertRuleUpdate,
+    response=AlertRuleOut,
+)
 def update_alert_rule(req: ApiRequest, id: str) -> dict[str, Any]:
     return alert_rules.update_rule(get_db(), id, req.body, req.if_match)
 
 
-@route(bp, "/api/alerts/{id}", "DELETE", summary="Delete an alert rule", role="admin", response=AlertRuleOut)
+@route(
+    bp,
+    "/api/alerts/{id}",
+    "DELETE",
+    summary="Delete an alert rule",
+    role="admin",
+    response=AlertRuleOut,
+)
 def delete_alert_rule(req: ApiRequest, id: str) -> dict[str, Any]:
     deleted = alert_rules.delete_rule(get_db(), id, req.actor, req.if_match)
     return {**deleted, "message": "Alert rule deleted"}

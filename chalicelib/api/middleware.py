@@ -8,8 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from aws_lambda_powertools.metrics import MetricUnit
-from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.errors import PROBLEM_CONTENT_TYPE
 from chalicelib.observability import logger, metrics
@@ -38,7 +37,7 @@ def correlation_id_for(request: Request) -> str:
     if isinstance(request_id, str) and _SAFE_ID.match(request_id):
         return request_id
     supplied = request.headers.get(CORRELATION_HEADER)
-    if supplied and _SAFE_ID.match(supplied):
+    if isinstance(supplied, str) and _SAFE_ID.match(supplied):
         return supplied
     return str(uuid.uuid4())
 
@@ -65,12 +64,9 @@ def install(app: Chalice) -> None:
 
 def _as_problem(response: Response) -> Response:
     """Turn Chalice's own error bodies (``{"Code", "Message"}``) into problem+json."""
-    if response.status_code < 400:
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
         return response
-    content_type = _header(response, "content-type") or ""
-    if content_type.startswith(PROBLEM_CONTENT_TYPE):
-        return response
-    body = response.body if isinstance(response.body, dict) else {}
     message = str(body.get("Message") or "Request failed")
     problem = {
         "type": "about:blank",
@@ -96,13 +92,6 @@ def _decorate(response: Response, request: Request, correlation_id: str) -> None
         headers["Access-Control-Allow-Credentials"] = "true"
         headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
         headers["Vary"] = "Origin"
-
-
-def _header(response: Response, name: str) -> str | None:
-    for key, value in (response.headers or {}).items():
-        if key.lower() == name:
-            return str(value)
-    return None
 
 
 def _record(route_key: str, status: int, elapsed_ms: float) -> None:

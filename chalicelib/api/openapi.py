@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 from pydantic import BaseModel
 
 from chalicelib import __version__
@@ -51,12 +51,16 @@ def build_openapi() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
         },
     }
 
 
-def model_schema_ref(model: type[BaseModel], mode: str, components: dict[str, Any]) -> dict[str, Any]:
+def model_schema_ref(
+    model: type[BaseModel], mode: str, components: dict[str, Any]
+) -> dict[str, Any]:
     """Register ``model`` (and its nested models) under components and return a ``$ref``."""
     name = model.__name__
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)  # type: ignore[arg-type]
@@ -82,7 +86,11 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     if spec.body is not None:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": model_schema_ref(spec.body, "validation", components)}},
+            "content": {
+                "application/json": {
+                    "schema": model_schema_ref(spec.body, "validation", components)
+                }
+            },
         }
     if spec.method in ("PUT", "PATCH", "DELETE") and "{" in spec.path:
         op["parameters"].append(
@@ -125,7 +133,7 @@ def _responses(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     if spec.paged:
         success["headers"] = {
             "X-Total-Count": {"schema": {"type": "integer"}, "description": "Total matching items"},
-            "Link": {"schema": {"type": "string"}, "description": "rel=\"next\" page, when any"},
+            "Link": {"schema": {"type": "string"}, "description": 'rel="next" page, when any'},
         }
     responses: dict[str, Any] = {str(spec.status): success}
     responses["400"] = {"description": "Invalid input", "content": problem}

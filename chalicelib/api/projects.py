@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
 from chalicelib.db import get_db
@@ -15,14 +15,29 @@ from chalicelib.services.common import Page
 bp = Blueprint(__name__)
 
 
-@route(bp, "/api/projects", summary="List projects", query=ProjectListQuery, response=ProjectOut, paged=True)
+@route(
+    bp,
+    "/api/projects",
+    summary="List projects",
+    query=ProjectListQuery,
+    response=ProjectOut,
+    paged=True,
+)
 def list_projects(req: ApiRequest) -> Page:
     return projects.list_projects(
         get_db(), include_archived=req.query.includeArchived, limit=req.limit, offset=req.offset
     )
 
 
-@route(bp, "/api/projects", "POST", summary="Create a project", role="admin", body=ProjectCreate, response=ProjectOut)
+@route(
+    bp,
+    "/api/projects",
+    "POST",
+    summary="Create a project",
+    role="admin",
+    body=ProjectCreate,
+    response=ProjectOut,
+)
 def create_project(req: ApiRequest) -> dict[str, Any]:
     return projects.create_project(get_db(), req.body)
 
@@ -32,22 +47,51 @@ def get_project(req: ApiRequest, id: str) -> dict[str, Any]:
     return projects.get_project(get_db(), id)
 
 
-@route(bp, "/api/projects/{id}", "PUT", summary="Update a project (code is immutable)", role="admin", body=ProjectUpdate, response=ProjectOut)
+@route(
+    bp,
+    "/api/projects/{id}",
+    "PUT",
+    summary="Update a project (code is immutable)",
+    role="admin",
+    body=ProjectUpdate,
+    response=ProjectOut,
+)
 def update_project(req: ApiRequest, id: str) -> dict[str, Any]:
     return projects.update_project(get_db(), id, req.body, req.if_match)
 
 
-@route(bp, "/api/projects/{id}", "DELETE", summary="Archive a project", role="admin", response=ProjectOut)
+@route(
+    bp,
+    "/api/projects/{id}",
+    "DELETE",
+    summary="Archive a project",
+    role="admin",
+    response=ProjectOut,
+)
 def archive_project(req: ApiRequest, id: str) -> dict[str, Any]:
     return projects.set_archived(get_db(), id, True, req.if_match)
 
 
-@route(bp, "/api/projects/{id}/restore", "PUT", summary="Restore an archived project", role="admin", response=ProjectOut)
+@route(
+    bp,
+    "/api/projects/{id}/restore",
+    "PUT",
+    summary="Restore an archived project",
+    role="admin",
+    response=ProjectOut,
+)
 def restore_project(req: ApiRequest, id: str) -> dict[str, Any]:
     return projects.set_archived(get_db(), id, False, req.if_match)
 
 
-@route(bp, "/api/projects/{id}/permanent", "DELETE", summary="Delete an archived project without teachers", role="admin", response=ProjectOut)
+@route(
+    bp,
+    "/api/projects/{id}/permanent",
+    "DELETE",
+    summary="Delete an archived project without teachers",
+    role="admin",
+    response=ProjectOut,
+)
 def delete_project_permanently(req: ApiRequest, id: str) -> dict[str, Any]:
     deleted = projects.delete_permanently(get_db(), id, req.if_match)
     deleted.pop("__v", None)

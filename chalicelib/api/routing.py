@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from chalice import Blueprint, Response
-from chalice.app import Request
+from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import ConnectionFailure
 
@@ -181,7 +180,7 @@ def _build_request(request: Request, spec: RouteSpec, path_params: dict[str, str
     settings = get_settings()
     body: Any = None
     if spec.body is not None:
-        raw = request.raw_body
+        raw = request.raw_body if isinstance(request.raw_body, bytes) else b""
         parse_json_body(raw, settings.max_body_bytes)
         body = validate_model(spec.body, raw)
     query: Any = None
@@ -231,7 +230,9 @@ def _render(result: Any, spec: RouteSpec, request: Request) -> Response:
         content_type = result.content_type or content_type
         result = result.body
     if spec.raw_response:
-        return Response(body=result, status_code=status, headers={"Content-Type": content_type, **headers})
+        return Response(
+            body=result, status_code=status, headers={"Content-Type": content_type, **headers}
+        )
     if isinstance(result, Page):
         headers["X-Total-Count"] = str(result.total)
         if result.has_next:
@@ -256,7 +257,9 @@ def serialize(doc: Any, model: type[BaseModel] | None) -> Any:
     try:
         return model.model_validate(data).model_dump(mode="json", by_alias=True)
     except ValidationError:
-        logger.warning("stored document does not match its output model", extra={"model": model.__name__})
+        logger.warning(
+            "stored document does not match its output model", extra={"model": model.__name__}
+        )
         return data
 
 
@@ -265,7 +268,7 @@ def _next_link(request: Request, page: Page) -> str:
     params["limit"] = str(page.limit)
     params["offset"] = str(page.offset + page.limit)
     path = request.context.get("path") or request.context.get("resourcePath") or ""
-    return f"<{path}?{urlencode(params)}>; rel=\"next\""
+    return f'<{path}?{urlencode(params)}>; rel="next"'
 
 
 def _json_response(

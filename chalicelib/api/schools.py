@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
 from chalicelib.db import get_db
@@ -21,35 +21,81 @@ from chalicelib.services.common import Page
 bp = Blueprint(__name__)
 
 
-@route(bp, "/api/schools", summary="List schools (search by Chinese or English name)", query=SchoolListQuery, response=SchoolOut, paged=True)
+@route(
+    bp,
+    "/api/schools",
+    summary="List schools (search by Chinese or English name)",
+    query=SchoolListQuery,
+    response=SchoolOut,
+    paged=True,
+)
 def list_schools(req: ApiRequest) -> Page:
     q = req.query
     return schools.list_schools(
-        get_db(), search=q.search, include_deleted=q.includeDeleted, limit=req.limit, offset=req.offset
+        get_db(),
+        search=q.search,
+        include_deleted=q.includeDeleted,
+        limit=req.limit,
+        offset=req.offset,
     )
 
 
-@route(bp, "/api/schools", "POST", summary="Create a school", role="editor", body=SchoolCreate, response=SchoolOut)
+@route(
+    bp,
+    "/api/schools",
+    "POST",
+    summary="Create a school",
+    role="editor",
+    body=SchoolCreate,
+    response=SchoolOut,
+)
 def create_school(req: ApiRequest) -> dict[str, Any]:
     return schools.create_school(get_db(), req.body)
 
 
-@route(bp, "/api/schools/{id}", summary="Get a school with its employed teachers", response=SchoolDetailOut)
+@route(
+    bp,
+    "/api/schools/{id}",
+    summary="Get a school with its employed teachers",
+    response=SchoolDetailOut,
+)
 def get_school(req: ApiRequest, id: str) -> dict[str, Any]:
     return schools.get_school(get_db(), id)
 
 
-@route(bp, "/api/schools/{id}", "PUT", summary="Update a school (nested sections merge)", role="editor", body=SchoolUpdate, response=SchoolOut)
+@route(
+    bp,
+    "/api/schools/{id}",
+    "PUT",
+    summary="Update a school (nested sections merge)",
+    role="editor",
+    body=SchoolUpdate,
+    response=SchoolOut,
+)
 def update_school(req: ApiRequest, id: str) -> dict[str, Any]:
     return schools.update_school(get_db(), id, req.body, req.if_match)
 
 
-@route(bp, "/api/schools/{id}", "DELETE", summary="Soft-delete a school", role="editor", response=SchoolOut)
+@route(
+    bp,
+    "/api/schools/{id}",
+    "DELETE",
+    summary="Soft-delete a school",
+    role="editor",
+    response=SchoolOut,
+)
 def delete_school(req: ApiRequest, id: str) -> dict[str, Any]:
     deleted = schools.soft_delete_school(get_db(), id, req.actor, req.if_match)
     return {**deleted, "message": "School deleted"}
 
 
-@route(bp, "/api/schools/{id}/restore", "PUT", summary="Restore a deleted school", role="editor", response=SchoolOut)
+@route(
+    bp,
+    "/api/schools/{id}/restore",
+    "PUT",
+    summary="Restore a deleted school",
+    role="editor",
+    response=SchoolOut,
+)
 def restore_school(req: ApiRequest, id: str) -> dict[str, Any]:
     return schools.restore_school(get_db(), id, req.if_match)

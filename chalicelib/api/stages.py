@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
 from chalicelib.db import get_db
-from chalicelib.models.stages import StageCreate, StageDeleteOut, StageOut, StageReorder, StageUpdate
+from chalicelib.models.stages import (
+    StageCreate,
+    StageDeleteOut,
+    StageOut,
+    StageReorder,
+    StageUpdate,
+)
 from chalicelib.services import stages
 
 bp = Blueprint(__name__)
@@ -19,12 +25,29 @@ def list_stages(req: ApiRequest) -> list[dict[str, Any]]:
     return stages.list_stages(get_db())
 
 
-@route(bp, "/api/stages", "POST", summary="Create a stage at the end", role="admin", body=StageCreate, response=StageOut)
+@route(
+    bp,
+    "/api/stages",
+    "POST",
+    summary="Create a stage at the end",
+    role="admin",
+    body=StageCreate,
+    response=StageOut,
+)
 def create_stage(req: ApiRequest) -> dict[str, Any]:
     return stages.create_stage(get_db(), req.body)
 
 
-@route(bp, "/api/stages/reorder", "PUT", summary="Reorder stages (all or nothing)", role="admin", body=StageReorder, response=StageOut, many=True)
+@route(
+    bp,
+    "/api/stages/reorder",
+    "PUT",
+    summary="Reorder stages (all or nothing)",
+    role="admin",
+    body=StageReorder,
+    response=StageOut,
+    many=True,
+)
 def reorder_stages(req: ApiRequest) -> list[dict[str, Any]]:
     return stages.reorder_stages(get_db(), req.body)
 
@@ -34,12 +57,27 @@ def get_stage(req: ApiRequest, id: str) -> dict[str, Any]:
     return stages.get_stage(get_db(), id)
 
 
-@route(bp, "/api/stages/{id}", "PUT", summary="Rename a stage", role="admin", body=StageUpdate, response=StageOut)
+@route(
+    bp,
+    "/api/stages/{id}",
+    "PUT",
+    summary="Rename a stage",
+    role="admin",
+    body=StageUpdate,
+    response=StageOut,
+)
 def update_stage(req: ApiRequest, id: str) -> dict[str, Any]:
     return stages.update_stage(get_db(), id, req.body, req.if_match)
 
 
-@route(bp, "/api/stages/{id}", "DELETE", summary="Delete a stage; its teachers become uncategorized", role="admin", response=StageDeleteOut)
+@route(
+    bp,
+    "/api/stages/{id}",
+    "DELETE",
+    summary="Delete a stage; its teachers become uncategorized",
+    role="admin",
+    response=StageDeleteOut,
+)
 def delete_stage(req: ApiRequest, id: str) -> dict[str, Any]:
     stage, moved = stages.delete_stage(get_db(), id, req.if_match)
     return {**stage, "movedTeachers": moved, "message": "Stage deleted"}

@@ -11,4 +11,3 @@ class HealthOut(OutputModel):
     status: str
     version: str
     checks: dict[str, dict[str, Any]]
-    failing: list[str] | None = None

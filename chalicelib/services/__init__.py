@@ -1,1 +1,1 @@
-"""Business rules, one module per aggregate. Services take the db handle and never import Chalice."""
+"""Business rules, one module per aggregate. Services take the db handle, never import Chalice."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalicelib.db import ALERT_RULES, Db, Document
@@ -62,10 +63,8 @@ def update_rule(
     changes = data.to_document()
     if "conditionType" in changes or "value" in changes:
         current = get_or_404(db[ALERT_RULES], {"_id": oid, **NOT_DELETED}, WHAT)
-        condition = ConditionType(changes.get("conditionType") or current.get("conditionType"))
-        value = changes.get("value", current.get("value"))
-        if "value" not in changes and not isinstance(value, int):
-            value = value.date().isoformat() if hasattr(value, "date") else value
+        condition = ConditionType(str(changes.get("conditionType") or current.get("conditionType")))
+        value = changes["value"] if "value" in changes else _client_form(current.get("value"))
         changes["conditionType"] = condition.value
         changes["value"] = _stored_value(condition, value)
     return versioned_update(
@@ -85,6 +84,11 @@ def delete_rule(db: Db, rule_id: str, actor: Actor, expected_version: int | None
         expected_version=expected_version,
         what=WHAT,
     )
+
+
+def _client_form(stored: Any) -> Any:
+    """A stored value as a client would send it (dates back to ``YYYY-MM-DD``)."""
+    return stored.date().isoformat() if isinstance(stored, datetime) else stored
 
 
 def _stored_value(condition: ConditionType, value: Any) -> Any:

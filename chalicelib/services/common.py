@@ -69,10 +69,7 @@ def find_page(
     """One round trip for the page and one for the count."""
     cursor = collection.find(query, projection).sort(sort).skip(offset).limit(limit)
     items = list(cursor)
-    if offset == 0 and len(items) < limit:
-        total = len(items)
-    else:
-        total = collection.count_documents(query)
+    total = len(items) if offset == 0 and len(items) < limit else collection.count_documents(query)
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 

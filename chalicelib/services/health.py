@@ -27,6 +27,7 @@ def check_health(db: Db, s3: Any, bucket: str, version: str) -> tuple[bool, dict
     }
     if failing:
         body["failing"] = failing
+        body["message"] = "Unavailable: " + ", ".join(failing)
     return healthy, body
 
 

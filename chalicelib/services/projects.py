@@ -23,7 +23,9 @@ WHAT = "Project"
 
 def list_projects(db: Db, *, include_archived: bool, limit: int, offset: int) -> Page:
     query: Document = {} if include_archived else {"isActive": {"$ne": False}}
-    return find_page(db[PROJECTS], query, sort=[("createdAt", -1), ("_id", -1)], limit=limit, offset=offset)
+    return find_page(
+        db[PROJECTS], query, sort=[("createdAt", -1), ("_id", -1)], limit=limit, offset=offset
+    )
 
 
 def get_project(db: Db, project_id: str) -> Document:
@@ -41,7 +43,9 @@ def create_project(db: Db, data: ProjectCreate) -> Document:
     return doc
 
 
-def update_project(db: Db, project_id: str, data: ProjectUpdate, expected_version: int | None) -> Document:
+def update_project(
+    db: Db, project_id: str, data: ProjectUpdate, expected_version: int | None
+) -> Document:
     oid = parse_object_id(project_id)
     changes = data.to_document()
     if "code" in changes:
@@ -82,7 +86,9 @@ def delete_permanently(db: Db, project_id: str, expected_version: int | None) ->
     if expected_version is not None:
         guard["__v"] = expected_version
     if db[PROJECTS].delete_one(guard).deleted_count != 1:
-        raise Conflict(detail="The project changed while it was being deleted; reload and try again")
+        raise Conflict(
+            detail="The project changed while it was being deleted; reload and try again"
+        )
     return project
 
 

@@ -32,10 +32,16 @@ def create_stage(db: Db, data: StageCreate) -> Document:
     return doc
 
 
-def update_stage(db: Db, stage_id: str, data: StageUpdate, expected_version: int | None) -> Document:
+def update_stage(
+    db: Db, stage_id: str, data: StageUpdate, expected_version: int | None
+) -> Document:
     query = {"_id": parse_object_id(stage_id), **NOT_DELETED}
     return versioned_update(
-        db[STAGES], query, {"$set": data.to_document()}, expected_version=expected_version, what=WHAT
+        db[STAGES],
+        query,
+        {"$set": data.to_document()},
+        expected_version=expected_version,
+        what=WHAT,
     )
 
 
@@ -66,7 +72,7 @@ def delete_stage(db: Db, stage_id: str, expected_version: int | None) -> tuple[D
 
 
 def reorder_stages(db: Db, data: StageReorder) -> list[Document]:
-    """Set every listed stage's order at once; any unknown or repeated id fails the whole request."""
+    """Set every listed stage's order at once; an unknown or repeated id fails the whole request."""
     ids = [parse_object_id(item.id, f"stages[{i}]._id") for i, item in enumerate(data.stages)]
     if len(set(ids)) != len(ids):
         raise ValidationFailed(

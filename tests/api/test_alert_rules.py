@@ -6,7 +6,12 @@ from typing import Any
 
 from tests.support.http import Api
 
-RULE = {"name": "ARC soon", "documentType": "arcDetails", "conditionType": "DAYS_REMAINING", "value": 30}
+RULE = {
+    "name": "ARC soon",
+    "documentType": "arcDetails",
+    "conditionType": "DAYS_REMAINING",
+    "value": 30,
+}
 
 
 def test_create_and_list(api: Api) -> None:
@@ -30,7 +35,9 @@ def test_value_must_fit_the_condition(api: Api) -> None:
     for body in cases:
         result = api.post("/api/alerts", body)
         assert result.status == 400, body
-    dated = api.post("/api/alerts", {**RULE, "conditionType": "DATE_THRESHOLD", "value": "2027-03-31"})
+    dated = api.post(
+        "/api/alerts", {**RULE, "conditionType": "DATE_THRESHOLD", "value": "2027-03-31"}
+    )
     assert dated.status == 201
     assert dated.body["value"].startswith("2027-03-31")
 
@@ -39,7 +46,9 @@ def test_patch_rechecks_value_against_condition(api: Api) -> None:
     rule = api.post("/api/alerts", RULE).body
     switched = api.patch(f"/api/alerts/{rule['_id']}", {"conditionType": "DATE_THRESHOLD"})
     assert switched.status == 400
-    ok = api.patch(f"/api/alerts/{rule['_id']}", {"conditionType": "DATE_THRESHOLD", "value": "2027-01-01"})
+    ok = api.patch(
+        f"/api/alerts/{rule['_id']}", {"conditionType": "DATE_THRESHOLD", "value": "2027-01-01"}
+    )
     assert ok.status == 200
     assert ok.body["conditionType"] == "DATE_THRESHOLD"
     renamed = api.patch(f"/api/alerts/{rule['_id']}", {"name": "Renamed", "isActive": False})

@@ -18,8 +18,26 @@ WRITE_CASES: list[tuple[str, str, Any]] = [
     ("POST", "/api/projects", {"name": "P" * 5000, "code": "X"}),
     ("POST", "/api/stages", {"title": ["a"]}),
     ("POST", "/api/schools", {"name": {"chinese": "x", "$gt": ""}}),
-    ("POST", "/api/alerts", {"name": "r", "documentType": "arcDetails", "conditionType": "DAYS_REMAINING", "value": {"$gt": 0}}),
-    ("POST", "/api/alerts", {"name": "r", "documentType": "arcDetails", "conditionType": "DAYS_REMAINING", "value": 10**30}),
+    (
+        "POST",
+        "/api/alerts",
+        {
+            "name": "r",
+            "documentType": "arcDetails",
+            "conditionType": "DAYS_REMAINING",
+            "value": {"$gt": 0},
+        },
+    ),
+    (
+        "POST",
+        "/api/alerts",
+        {
+            "name": "r",
+            "documentType": "arcDetails",
+            "conditionType": "DAYS_REMAINING",
+            "value": 10**30,
+        },
+    ),
 ]
 
 

@@ -12,7 +12,8 @@ from tests.support.http import Api
 def make_project(api: Api, code: str = "tfetp", name: str = "Taiwan FET Program") -> dict[str, Any]:
     result = api.post("/api/projects", {"name": name, "code": code})
     assert result.status == 201, result.body
-    return result.body
+    body: dict[str, Any] = result.body
+    return body
 
 
 def test_create_uppercases_code_and_returns_etag(api: Api) -> None:

@@ -15,7 +15,8 @@ def create(api: Api, chinese: str, english: str | None = None, **extra: Any) -> 
         name["english"] = english
     result = api.post("/api/schools", {"name": name, **extra})
     assert result.status == 201, result.body
-    return result.body
+    body: dict[str, Any] = result.body
+    return body
 
 
 def test_search_matches_chinese_or_english_case_insensitively(api: Api) -> None:
@@ -24,7 +25,9 @@ def test_search_matches_chinese_or_english_case_insensitively(api: Api) -> None:
     assert [s["name"]["english"] for s in api.get("/api/schools?search=zhongSHAN").body] == [
         "Zhongshan Elementary"
     ]
-    assert [s["name"]["chinese"] for s in api.get("/api/schools?search=光復").body] == ["新北市立光復國中"]
+    assert [s["name"]["chinese"] for s in api.get("/api/schools?search=光復").body] == [
+        "新北市立光復國中"
+    ]
 
 
 def test_search_treats_regex_characters_literally(api: Api) -> None:
@@ -41,7 +44,13 @@ def test_get_lists_only_live_employed_teachers(api: Api, db: Any) -> None:
     oid = ObjectId(school["_id"])
     db.teachers.insert_many(
         [
-            {"firstName": "Live", "lastName": "One", "school": oid, "isDeleted": False, "passportDetails": {"number": "X1"}},
+            {
+                "firstName": "Live",
+                "lastName": "One",
+                "school": oid,
+                "isDeleted": False,
+                "passportDetails": {"number": "X1"},
+            },
             {"firstName": "Gone", "lastName": "Two", "school": oid, "isDeleted": True},
         ]
     )
@@ -55,7 +64,11 @@ def test_update_merges_nested_sections(api: Api) -> None:
     school = create(api, "中文名", "English", contact={"name": "Ms Lin", "phone": "02-1234"})
     updated = api.put(f"/api/schools/{school['_id']}", {"contact": {"email": "lin@example.org"}})
     assert updated.status == 200
-    assert updated.body["contact"] == {"name": "Ms Lin", "phone": "02-1234", "email": "lin@example.org"}
+    assert updated.body["contact"] == {
+        "name": "Ms Lin",
+        "phone": "02-1234",
+        "email": "lin@example.org",
+    }
     assert updated.body["name"] == {"chinese": "中文名", "english": "English"}
     blank = api.put(f"/api/schools/{school['_id']}", {"name": {"chinese": ""}})
     assert blank.status == 400
@@ -76,6 +89,8 @@ def test_soft_delete_and_restore(api: Api, db: Any) -> None:
 
 
 def test_invalid_contact_email_is_400(api: Api) -> None:
-    result = api.post("/api/schools", {"name": {"chinese": "X"}, "contact": {"email": "not-an-email"}})
+    result = api.post(
+        "/api/schools", {"name": {"chinese": "X"}, "contact": {"email": "not-an-email"}}
+    )
     assert result.status == 400
     assert result.body["errors"][0]["field"] == "contact.email"

@@ -12,7 +12,8 @@ from tests.support.http import Api
 def create(api: Api, title: str) -> dict[str, Any]:
     result = api.post("/api/stages", {"title": title})
     assert result.status == 201, result.body
-    return result.body
+    body: dict[str, Any] = result.body
+    return body
 
 
 def test_stages_are_appended_in_order(api: Api) -> None:
@@ -68,7 +69,13 @@ def test_reorder_is_all_or_nothing(api: Api) -> None:
     assert [s["title"] for s in api.get("/api/stages").body] == ["A", "B", "C"]
     good = api.put(
         "/api/stages/reorder",
-        {"stages": [{"_id": a["_id"], "order": 2}, {"_id": b["_id"], "order": 0}, {"_id": c["_id"], "order": 1}]},
+        {
+            "stages": [
+                {"_id": a["_id"], "order": 2},
+                {"_id": b["_id"], "order": 0},
+                {"_id": c["_id"], "order": 1},
+            ]
+        },
     )
     assert good.status == 200
     assert [s["title"] for s in good.body] == ["B", "C", "A"]
@@ -76,7 +83,10 @@ def test_reorder_is_all_or_nothing(api: Api) -> None:
 
 def test_reorder_rejects_duplicates_and_malformed_ids(api: Api) -> None:
     a = create(api, "A")
-    dup = api.put("/api/stages/reorder", {"stages": [{"_id": a["_id"], "order": 1}, {"_id": a["_id"], "order": 2}]})
+    dup = api.put(
+        "/api/stages/reorder",
+        {"stages": [{"_id": a["_id"], "order": 1}, {"_id": a["_id"], "order": 2}]},
+    )
     assert dup.status == 400
     malformed = api.put("/api/stages/reorder", {"stages": [{"_id": "zzz", "order": 1}]})
     assert malformed.status == 400

@@ -80,7 +80,7 @@ def _wait_for_mongo(uri: str, process: subprocess.Popen[bytes], timeout: float) 
 
 @contextmanager
 def s3_server() -> Iterator[str]:
-    """moto's S3 server over real HTTP on 127.0.0.1 (see TOOLCHAIN.md for what it does not check)."""
+    """moto S3 over real HTTP on 127.0.0.1 (TOOLCHAIN.md says what it does not check)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     server.start()

@@ -1,0 +1,45 @@
+"""The ``fetms`` command for operators and local use. Each module adds one group of commands.
+
+A command module exposes ``register(subparsers)``; each command sets ``func(args) -> int``.
+Errors the operator can fix are raised as :class:`CliError` and printed without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from chalicelib import __version__
+from chalicelib.cli import common, local
+from chalicelib.cli.common import CliError
+
+COMMAND_MODULES = (local,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fetms", description="FETMS Serverless operations and local development."
+    )
+    parser.add_argument("--version", action="version", version=f"fetms {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        common.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        common.error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
