@@ -102,10 +102,22 @@ def _local_actor(request: Request, spec: RouteSpec) -> Actor:
 
 _authenticator: list[Authenticator] = [_local_actor]
 
+Guard = Callable[[Request, "RouteSpec", Actor], None]
+_guards: list[Guard] = []
+
 
 def set_authenticator(authenticate: Authenticator) -> None:
     """Install the function that turns a request into an :class:`Actor` (or raises 401/403)."""
     _authenticator[0] = authenticate
+
+
+def add_guard(guard: Guard) -> None:
+    """Run ``guard`` after authentication on every route (e.g. maintenance mode, rate limits).
+
+    A guard raises a ``DomainError`` to refuse the request.
+    """
+    if guard not in _guards:
+        _guards.append(guard)
 
 
 def route(
@@ -177,6 +189,8 @@ def route(
 
 def _build_request(request: Request, spec: RouteSpec, path_params: dict[str, str]) -> ApiRequest:
     actor = _authenticator[0](request, spec)
+    for guard in _guards:
+        guard(request, spec, actor)
     settings = get_settings()
     body: Any = None
     if spec.body is not None:

@@ -1,0 +1,84 @@
+"""The append-only audit trail: who did what to which record, with masked sensitive values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from chalicelib.db import AUDIT_LOG, Db, Document
+from chalicelib.services.actor import Actor
+from chalicelib.services.common import utcnow
+
+MASK = "***"
+# Field names (last path segment, case-insensitive) whose values never enter the audit log.
+SENSITIVE_FIELDS = frozenset(
+    {
+        "password",
+        "passwordhash",
+        "token",
+        "refreshtoken",
+        "number",
+        "permitnumber",
+        "passportnumber",
+        "arcnumber",
+        "phone",
+        "dob",
+    }
+)
+IGNORED_FIELDS = frozenset({"updatedAt", "__v"})
+
+
+def is_sensitive(path: str) -> bool:
+    return path.rsplit(".", 1)[-1].lower() in SENSITIVE_FIELDS
+
+
+def mask(path: str, value: Any) -> Any:
+    return MASK if is_sensitive(path) and value not in (None, "") else value
+
+
+def diff(before: Document | None, after: Document | None, prefix: str = "") -> list[Document]:
+    """Field-level changes between two versions: ``[{field, from, to}]`` with masking."""
+    changes: list[Document] = []
+    old = before or {}
+    new = after or {}
+    for key in sorted(set(old) | set(new), key=str):
+        if key in IGNORED_FIELDS and not prefix:
+            continue
+        path = f"{prefix}.{key}" if prefix else str(key)
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes.extend(diff(a, b, path))
+        elif a != b:
+            changes.append({"field": path, "from": mask(path, a), "to": mask(path, b)})
+    return changes
+
+
+def record(
+    db: Db,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: ObjectId | str | None,
+    *,
+    before: Document | None = None,
+    after: Document | None = None,
+    details: Document | None = None,
+) -> None:
+    """Append one audit entry. ``before``/``after`` produce the field-level ``changes``."""
+    entry: Document = {
+        "at": utcnow(),
+        "actor": actor.email,
+        "actorId": actor.user_id,
+        "role": actor.role,
+        "action": action,
+        "entity": entity,
+        "entityId": str(entity_id) if entity_id is not None else None,
+        "correlationId": actor.correlation_id,
+        "clientAddress": actor.client_address,
+    }
+    if before is not None or after is not None:
+        entry["changes"] = diff(before, after)
+    if details:
+        entry["details"] = {k: mask(k, v) for k, v in details.items()}
+    db[AUDIT_LOG].insert_one(entry)
