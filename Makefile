@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy app.py chalicelib tests bench
+	$(BIN)/mypy app.py chalicelib tests $(wildcard bench/*.py)
 
 clean:
 	rm -rf $(VENV) tools/s3/node_modules .pytest_cache .mypy_cache .ruff_cache
