@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from chalicelib import __version__
@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     uploads_bucket: str = "fetms-uploads-local"
     backups_bucket: str = "fetms-backups-local"
 
+    # Operations jobs (backups, notices)
+    backup_hour_utc: int = Field(default=2, ge=0, le=23)
+    backup_minute_utc: int = Field(default=0, ge=0, le=59)
+    backup_keep_daily: int = Field(default=7, ge=1)
+    backup_keep_weekly: int = Field(default=4, ge=0)
+    backup_keep_monthly: int = Field(default=3, ge=0)
+    notice_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    notice_sender: str = "fetms-notices@example.org"
+    uploads_import_dir: str | None = None
+
     # HTTP API
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://127.0.0.1:5173", "http://localhost:5173"]
@@ -63,6 +73,13 @@ class Settings(BaseSettings):
                 raw = str(values[key])
                 values[key] = [o.strip() for o in raw.split(",") if o.strip()]
         return values
+
+    @field_validator("notice_recipients", mode="before")
+    @classmethod
+    def _split_recipients(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_local(self) -> Settings:

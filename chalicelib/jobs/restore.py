@@ -1,0 +1,208 @@
+"""Restore a backup (or any mongodump directory) into a target database.
+
+Rules:
+- a target holding documents is refused unless ``drop`` is given (then every collection of the
+  dump is dropped before it is loaded; other collections are left alone);
+- a restore records its progress in the target's ``fetmsrestore`` collection: if it stops half
+  way (crash, timeout), that record names the source and the collections already loaded, the
+  target is reported as "restore unfinished", and rerunning the same restore completes it (the
+  collection that was being loaded is dropped and loaded again); the record is removed at the end;
+- indexes are recreated from the metadata files; the counts are compared with the dump's.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pymongo import MongoClient
+
+from chalicelib.db import Db, Document
+from chalicelib.jobs import backup, dumpformat
+from chalicelib.observability import logger
+
+STATE_COLLECTION = "fetmsrestore"
+STATE_ID = "restore"
+
+CollectionDone = Callable[[str, int], None]
+
+
+class RestoreRefused(Exception):
+    """The target cannot be restored into as asked (not empty, or another restore unfinished)."""
+
+
+@dataclass
+class CountRow:
+    collection: str
+    expected: int
+    restored: int
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.restored
+
+
+@dataclass
+class RestoreReport:
+    source: str
+    target_db: str
+    resumed: bool = False
+    rows: list[CountRow] = field(default_factory=list)
+    indexes_created: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+
+def unfinished_restore(db: Db) -> Document | None:
+    """The progress record of a restore that did not finish in ``db``, if any."""
+    return db[STATE_COLLECTION].find_one({"_id": STATE_ID})
+
+
+def _non_empty_collections(db: Db) -> list[str]:
+    return [
+        name
+        for name in dumpformat.user_collections(db)
+        if name != STATE_COLLECTION and db[name].estimated_document_count() > 0
+    ]
+
+
+def restore_directory(
+    client: MongoClient[Document],
+    db_dir: Path,
+    target_db: str,
+    *,
+    drop: bool = False,
+    source: str | None = None,
+    expected_counts: dict[str, int] | None = None,
+    batch_size: int = 500,
+    on_collection: CollectionDone | None = None,
+) -> RestoreReport:
+    """Load one database directory of a mongodump (``<out>/<db>``) into ``target_db``."""
+    label = source or str(db_dir)
+    target = client[target_db]
+    dump = dumpformat.read_dump_directory(db_dir)
+    state = unfinished_restore(target)
+    resumed = False
+    done: set[str] = set()
+    if state is not None and state.get("source") == label:
+        resumed = True
+        done = set(state.get("done") or [])
+        logger.warning(
+            "resuming an unfinished restore",
+            extra={"source": label, "targetDb": target_db, "alreadyLoaded": sorted(done)},
+        )
+    elif state is not None and not drop:
+        raise RestoreRefused(
+            f"database '{target_db}' holds an unfinished restore of {state.get('source')} "
+            f"(started {state.get('startedAt')}); rerun that restore, or pass --drop to replace it"
+        )
+    else:
+        busy = _non_empty_collections(target)
+        if busy and not drop:
+            raise RestoreRefused(
+                f"database '{target_db}' is not empty ({', '.join(busy)}); "
+                "pass --drop to replace the collections of the backup, or restore into another "
+                "database with --to-db"
+            )
+        target[STATE_COLLECTION].replace_one(
+            {"_id": STATE_ID},
+            {
+                "_id": STATE_ID,
+                "source": label,
+                "startedAt": datetime.now(UTC),
+                "done": [],
+            },
+            upsert=True,
+        )
+
+    report = RestoreReport(source=label, target_db=target_db, resumed=resumed)
+    counted: dict[str, int] = {}
+    for item in dump:
+        if item.name in done or item.name == STATE_COLLECTION:
+            continue
+        target.drop_collection(item.name)
+        options = dict(item.metadata.get("options") or {})
+        if options:
+            target.command({"create": item.name, **options})
+        collection = target.get_collection(item.name, codec_options=dumpformat.RAW)
+        loaded = 0
+        with item.bson_path.open("rb") as handle:
+            batch: list[Any] = []
+            for document in dumpformat.iter_bson_file(handle):
+                batch.append(document)
+                if len(batch) >= batch_size:
+                    collection.insert_many(batch, ordered=True)
+                    loaded += len(batch)
+                    batch = []
+            if batch:
+                collection.insert_many(batch, ordered=True)
+                loaded += len(batch)
+        specs = dumpformat.index_specs_for_restore(item.metadata)
+        if specs:
+            target.command({"createIndexes": item.name, "indexes": specs})
+            report.indexes_created += len(specs)
+        counted[item.name] = loaded
+        target[STATE_COLLECTION].update_one({"_id": STATE_ID}, {"$addToSet": {"done": item.name}})
+        if on_collection is not None:
+            on_collection(item.name, loaded)
+
+    expected = expected_counts or {}
+    for item in dump:
+        if item.name == STATE_COLLECTION:
+            continue
+        want = expected.get(item.name, counted.get(item.name))
+        if want is None:
+            want = dumpformat.count_bson_file(item.bson_path)
+        report.rows.append(CountRow(item.name, want, target[item.name].count_documents({})))
+    target.drop_collection(STATE_COLLECTION)
+    logger.info(
+        "restore finished",
+        extra={
+            "source": label,
+            "targetDb": target_db,
+            "collections": len(report.rows),
+            "countsMatch": report.ok,
+            "resumed": resumed,
+        },
+    )
+    return report
+
+
+def restore_backup(
+    client: MongoClient[Document],
+    s3: Any,
+    bucket: str,
+    backup_id: str,
+    target_db: str,
+    *,
+    drop: bool = False,
+    workdir: str | None = None,
+    batch_size: int = 500,
+    on_collection: CollectionDone | None = None,
+) -> RestoreReport:
+    """Download, check and extract backup ``backup_id``, then restore it into ``target_db``."""
+    manifest = backup.get_manifest(s3, bucket, backup_id)
+    with tempfile.TemporaryDirectory(prefix="fetms-restore-", dir=workdir) as tmp:
+        tmpdir = Path(tmp)
+        archive = backup.download_archive(s3, bucket, manifest, tmpdir / "archive.tar.gz")
+        extracted = tmpdir / "dump"
+        extracted.mkdir()
+        backup.extract_archive(archive, extracted)
+        archive.unlink()
+        expected = {str(c["name"]): int(c["count"]) for c in manifest.get("collections", [])}
+        return restore_directory(
+            client,
+            extracted / str(manifest["database"]),
+            target_db,
+            drop=drop,
+            source=f"backup {backup_id}",
+            expected_counts=expected,
+            batch_size=batch_size,
+            on_collection=on_collection,
+        )
