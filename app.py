@@ -2,11 +2,48 @@
 
 from chalice.app import Chalice
 
-from chalicelib.api import alert_rules, health, middleware, openapi, projects, schools, stages
+from chalicelib.api import (
+    alert_rules,
+    audit,
+    auth,
+    authorizer,
+    guards,
+    health,
+    middleware,
+    openapi,
+    pipeline,
+    projects,
+    schools,
+    stages,
+    stats,
+    teachers,
+    users,
+)
+from chalicelib.api import maintenance as maintenance_guard
 
 app = Chalice(app_name="fetms")
-app.api.binary_types = ["multipart/form-data", "application/octet-stream"]
+app.api.binary_types = [
+    "multipart/form-data",
+    "application/octet-stream",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]
 
 middleware.install(app)
-for blueprint_module in (health, openapi, projects, stages, schools, alert_rules):
+maintenance_guard.install()
+guards.install()
+for blueprint_module in (
+    authorizer,
+    health,
+    openapi,
+    auth,
+    users,
+    audit,
+    projects,
+    stages,
+    schools,
+    alert_rules,
+    teachers,
+    pipeline,
+    stats,
+):
     app.register_blueprint(blueprint_module.bp)

@@ -31,6 +31,9 @@ NOTIFICATIONS = "notifications"
 LOCKS = "locks"
 APP_SETTINGS = "settings"
 RATE_LIMITS = "ratelimits"
+UPLOADS = "uploads"
+SESSIONS = "sessions"
+LOGIN_THROTTLE = "loginthrottle"
 
 ALL_COLLECTIONS = (
     TEACHERS,
@@ -46,6 +49,9 @@ ALL_COLLECTIONS = (
     LOCKS,
     APP_SETTINGS,
     RATE_LIMITS,
+    UPLOADS,
+    SESSIONS,
+    LOGIN_THROTTLE,
 )
 
 CASE_INSENSITIVE = Collation(locale="en", strength=2)
@@ -93,6 +99,26 @@ INDEXES.add(
     IndexSpec("isDeleted_name", (("isDeleted", 1), ("name.chinese", 1))),
 )
 INDEXES.add(ALERT_RULES, IndexSpec("isActive_1", (("isActive", 1),)))
+INDEXES.add(
+    UPLOADS,
+    IndexSpec("teacher_status", (("teacher", 1), ("status", 1))),
+    IndexSpec("status_expiresAt", (("status", 1), ("expiresAt", 1))),
+    IndexSpec("purgeAt_ttl", (("purgeAt", 1),), expire_after_seconds=0),
+)
+INDEXES.add(USERS, IndexSpec("email_unique", (("email", 1),), unique=True))
+INDEXES.add(
+    SESSIONS,
+    IndexSpec("userId_1", (("userId", 1),)),
+    IndexSpec("expiresAt_ttl", (("expiresAt", 1),), expire_after_seconds=0),
+)
+INDEXES.add(RATE_LIMITS, IndexSpec("expiresAt_ttl", (("expiresAt", 1),), expire_after_seconds=0))
+INDEXES.add(LOGIN_THROTTLE, IndexSpec("expiresAt_ttl", (("expiresAt", 1),), expire_after_seconds=0))
+INDEXES.add(
+    AUDIT_LOG,
+    IndexSpec("entity_entityId_at", (("entity", 1), ("entityId", 1), ("at", -1))),
+    IndexSpec("actor_at", (("actor", 1), ("at", -1))),
+    IndexSpec("at_-1", (("at", -1),)),
+)
 INDEXES.add(
     TEACHERS,
     IndexSpec(

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     uploads_bucket: str = "fetms-uploads-local"
     backups_bucket: str = "fetms-backups-local"
 
+    # Document vault (presigned uploads and downloads)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    avatar_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    inline_upload_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    upload_url_expiry_seconds: int = Field(default=600, ge=30, le=3600)
+    upload_confirm_window_seconds: int = Field(default=3600, ge=60, le=86400)
+    download_url_expiry_seconds: int = Field(default=300, ge=30, le=3600)
+    zip_spool_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
     # Operations jobs (backups, notices)
     backup_hour_utc: int = Field(default=2, ge=0, le=23)
     backup_minute_utc: int = Field(default=0, ge=0, le=59)
@@ -57,6 +66,19 @@ class Settings(BaseSettings):
 
     # Secrets (placeholders are refused outside local/test)
     jwt_secret: str = PLACEHOLDER_SECRET
+    jwt_secret_arn: str | None = None
+    access_token_minutes: int = Field(default=15, ge=1, le=120)
+    refresh_token_days: int = Field(default=14, ge=1, le=90)
+
+    # Authentication hardening
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=60, ge=1)
+    login_lockout_max_seconds: int = Field(default=3600, ge=1)
+    login_address_failures_per_window: int = Field(default=20, ge=1)
+    login_address_window_seconds: int = Field(default=900, ge=1)
+    writes_per_minute_per_user: int = Field(default=300, ge=1)
+    writes_per_minute_per_address: int = Field(default=600, ge=1)
 
     # Local stack (fetms run)
     api_host: str = "127.0.0.1"
@@ -83,8 +105,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_local(self) -> Settings:
-        if self.fetms_stage in ("dev", "prod") and self.jwt_secret == PLACEHOLDER_SECRET:
-            raise ValueError("JWT_SECRET must be set to a real secret outside the local stage")
+        if (
+            self.fetms_stage in ("dev", "prod")
+            and self.jwt_secret_arn is None
+            and (self.jwt_secret == PLACEHOLDER_SECRET or len(self.jwt_secret) < 32)
+        ):
+            raise ValueError(
+                "outside the local stage set JWT_SECRET_ARN (Secrets Manager) or a JWT_SECRET "
+                "of at least 32 characters; the placeholder is refused"
+            )
         if "*" in self.cors_origins:
             raise ValueError("CORS_ORIGINS must list explicit origins, never '*'")
         return self

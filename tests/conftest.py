@@ -111,8 +111,21 @@ def log_stream() -> Iterator[io.StringIO]:
 
 
 @pytest.fixture
-def api(client: Any) -> Any:
-    """JSON helper around the test client."""
+def api(client: Any, db: Any) -> Any:
+    """JSON helper around the test client, authenticated as an admin."""
+    from tests.support.auth import bearer
     from tests.support.http import Api
 
-    return Api(client)
+    return Api(client, headers=bearer(db, "admin"))
+
+
+@pytest.fixture
+def api_as(client: Any, db: Any) -> Any:
+    """``api_as("editor")`` → a JSON helper authenticated with that role (None: no token)."""
+    from tests.support.auth import bearer
+    from tests.support.http import Api
+
+    def make(role: str | None) -> Api:
+        return Api(client, headers=bearer(db, role) if role else {})
+
+    return make

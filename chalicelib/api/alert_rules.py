@@ -38,7 +38,7 @@ def list_alert_rules(req: ApiRequest) -> Page:
     response=AlertRuleOut,
 )
 def create_alert_rule(req: ApiRequest) -> dict[str, Any]:
-    return alert_rules.create_rule(get_db(), req.body)
+    return alert_rules.create_rule(get_db(), req.body, req.actor)
 
 
 @route(
@@ -51,7 +51,7 @@ def create_alert_rule(req: ApiRequest) -> dict[str, Any]:
     response=AlertRuleOut,
 )
 def update_alert_rule(req: ApiRequest, id: str) -> dict[str, Any]:
-    return alert_rules.update_rule(get_db(), id, req.body, req.if_match)
+    return alert_rules.update_rule(get_db(), id, req.body, req.actor, req.if_match)
 
 
 @route(

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice.app import Chalice, Request, Response
 
+from chalicelib.api.cors import cors_headers
 from chalicelib.errors import PROBLEM_CONTENT_TYPE
 from chalicelib.observability import logger, metrics
 from chalicelib.serialization import dumps
-from chalicelib.settings import get_settings
 
 CORRELATION_HEADER = "x-correlation-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
@@ -26,9 +26,6 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Cross-Origin-Resource-Policy": "same-site",
 }
-CORS_ALLOW_HEADERS = "Authorization,Content-Type,If-Match,X-Correlation-Id"
-CORS_EXPOSE_HEADERS = "ETag,X-Total-Count,Link,X-Correlation-Id,Retry-After"
-CORS_ALLOW_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
 
 
 def correlation_id_for(request: Request) -> str:
@@ -86,12 +83,8 @@ def _decorate(response: Response, request: Request, correlation_id: str) -> None
     for name, value in SECURITY_HEADERS.items():
         headers.setdefault(name, value)
     headers.setdefault("Cache-Control", "no-store")
-    origin = request.headers.get("origin")
-    if origin and origin in get_settings().cors_origins:
-        headers["Access-Control-Allow-Origin"] = origin
-        headers["Access-Control-Allow-Credentials"] = "true"
-        headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
-        headers["Vary"] = "Origin"
+    if "Access-Control-Allow-Origin" not in headers:
+        headers.update(cors_headers(request))
 
 
 def _record(route_key: str, status: int, elapsed_ms: float) -> None:

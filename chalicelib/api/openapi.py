@@ -75,7 +75,7 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         "operationId": spec.name,
         "summary": spec.summary,
         "tags": [spec.tag],
-        "parameters": _path_parameters(spec.path) + _query_parameters(spec),
+        "parameters": _path_parameters(spec.path) + _query_parameters(spec, components),
         "responses": _responses(spec, components),
     }
     if spec.role is not None:
@@ -112,10 +112,12 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
     ]
 
 
-def _query_parameters(spec: RouteSpec) -> list[dict[str, Any]]:
+def _query_parameters(spec: RouteSpec, components: dict[str, Any]) -> list[dict[str, Any]]:
     if spec.query is None:
         return []
-    schema = spec.query.model_json_schema()
+    schema = spec.query.model_json_schema(ref_template="#/components/schemas/{model}")
+    for def_name, definition in schema.pop("$defs", {}).items():
+        components.setdefault(def_name, definition)
     required = set(schema.get("required", []))
     return [
         {"name": name, "in": "query", "required": name in required, "schema": prop}

@@ -39,7 +39,7 @@ def list_projects(req: ApiRequest) -> Page:
     response=ProjectOut,
 )
 def create_project(req: ApiRequest) -> dict[str, Any]:
-    return projects.create_project(get_db(), req.body)
+    return projects.create_project(get_db(), req.body, req.actor)
 
 
 @route(bp, "/api/projects/{id}", summary="Get a project", response=ProjectOut)
@@ -57,7 +57,7 @@ def get_project(req: ApiRequest, id: str) -> dict[str, Any]:
     response=ProjectOut,
 )
 def update_project(req: ApiRequest, id: str) -> dict[str, Any]:
-    return projects.update_project(get_db(), id, req.body, req.if_match)
+    return projects.update_project(get_db(), id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -69,7 +69,7 @@ def update_project(req: ApiRequest, id: str) -> dict[str, Any]:
     response=ProjectOut,
 )
 def archive_project(req: ApiRequest, id: str) -> dict[str, Any]:
-    return projects.set_archived(get_db(), id, True, req.if_match)
+    return projects.set_archived(get_db(), id, True, req.actor, req.if_match)
 
 
 @route(
@@ -81,7 +81,7 @@ def archive_project(req: ApiRequest, id: str) -> dict[str, Any]:
     response=ProjectOut,
 )
 def restore_project(req: ApiRequest, id: str) -> dict[str, Any]:
-    return projects.set_archived(get_db(), id, False, req.if_match)
+    return projects.set_archived(get_db(), id, False, req.actor, req.if_match)
 
 
 @route(
@@ -93,6 +93,6 @@ def restore_project(req: ApiRequest, id: str) -> dict[str, Any]:
     response=ProjectOut,
 )
 def delete_project_permanently(req: ApiRequest, id: str) -> dict[str, Any]:
-    deleted = projects.delete_permanently(get_db(), id, req.if_match)
+    deleted = projects.delete_permanently(get_db(), id, req.actor, req.if_match)
     deleted.pop("__v", None)
     return {**deleted, "message": "Project permanently deleted"}

@@ -17,6 +17,8 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import ConnectionFailure
 
+from chalicelib.api.authorizer import authenticate, jwt_authorizer
+from chalicelib.api.cors import preflight_response
 from chalicelib.api.validation import parse_json_body, validate_model, validate_query
 from chalicelib.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -94,13 +96,7 @@ class Reply:
 
 
 Authenticator = Callable[[Request, "RouteSpec"], Actor]
-
-
-def _local_actor(request: Request, spec: RouteSpec) -> Actor:
-    return Actor(user_id=None, email="anonymous", role="admin")
-
-
-_authenticator: list[Authenticator] = [_local_actor]
+_authenticator: list[Authenticator] = [authenticate]
 
 Guard = Callable[[Request, "RouteSpec", Actor], None]
 _guards: list[Guard] = []
@@ -181,10 +177,31 @@ def route(
                     content_type=PROBLEM_CONTENT_TYPE,
                 )
 
-        bp.route(path, methods=[method], content_types=list(content_types))(view)
+        options: dict[str, Any] = {"methods": [method], "content_types": list(content_types)}
+        if role is not None:
+            options["authorizer"] = jwt_authorizer
+        bp.route(path, **options)(view)
+        _register_preflight(bp, path)
         return handler
 
     return decorator
+
+
+_preflight_paths: set[str] = set()
+
+
+def _register_preflight(bp: Blueprint, path: str) -> None:
+    """One public OPTIONS route per path answering CORS preflights for the SPA origins."""
+    if path in _preflight_paths:
+        return
+    _preflight_paths.add(path)
+    methods = sorted({s.method for s in ROUTES if s.path == path} | {"OPTIONS"})
+
+    def preflight(**path_params: str) -> Response:
+        return preflight_response(bp.current_request, methods)
+
+    preflight.__name__ = "preflight_" + "".join(c if c.isalnum() else "_" for c in path)
+    bp.route(path, methods=["OPTIONS"])(preflight)
 
 
 def _build_request(request: Request, spec: RouteSpec, path_params: dict[str, str]) -> ApiRequest:

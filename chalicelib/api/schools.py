@@ -50,7 +50,7 @@ def list_schools(req: ApiRequest) -> Page:
     response=SchoolOut,
 )
 def create_school(req: ApiRequest) -> dict[str, Any]:
-    return schools.create_school(get_db(), req.body)
+    return schools.create_school(get_db(), req.body, req.actor)
 
 
 @route(
@@ -73,7 +73,7 @@ def get_school(req: ApiRequest, id: str) -> dict[str, Any]:
     response=SchoolOut,
 )
 def update_school(req: ApiRequest, id: str) -> dict[str, Any]:
-    return schools.update_school(get_db(), id, req.body, req.if_match)
+    return schools.update_school(get_db(), id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -98,4 +98,4 @@ def delete_school(req: ApiRequest, id: str) -> dict[str, Any]:
     response=SchoolOut,
 )
 def restore_school(req: ApiRequest, id: str) -> dict[str, Any]:
-    return schools.restore_school(get_db(), id, req.if_match)
+    return schools.restore_school(get_db(), id, req.actor, req.if_match)

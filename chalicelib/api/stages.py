@@ -35,7 +35,7 @@ def list_stages(req: ApiRequest) -> list[dict[str, Any]]:
     response=StageOut,
 )
 def create_stage(req: ApiRequest) -> dict[str, Any]:
-    return stages.create_stage(get_db(), req.body)
+    return stages.create_stage(get_db(), req.body, req.actor)
 
 
 @route(
@@ -49,7 +49,7 @@ def create_stage(req: ApiRequest) -> dict[str, Any]:
     many=True,
 )
 def reorder_stages(req: ApiRequest) -> list[dict[str, Any]]:
-    return stages.reorder_stages(get_db(), req.body)
+    return stages.reorder_stages(get_db(), req.body, req.actor)
 
 
 @route(bp, "/api/stages/{id}", summary="Get a stage", response=StageOut)
@@ -67,7 +67,7 @@ def get_stage(req: ApiRequest, id: str) -> dict[str, Any]:
     response=StageOut,
 )
 def update_stage(req: ApiRequest, id: str) -> dict[str, Any]:
-    return stages.update_stage(get_db(), id, req.body, req.if_match)
+    return stages.update_stage(get_db(), id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -79,5 +79,5 @@ def update_stage(req: ApiRequest, id: str) -> dict[str, Any]:
     response=StageDeleteOut,
 )
 def delete_stage(req: ApiRequest, id: str) -> dict[str, Any]:
-    stage, moved = stages.delete_stage(get_db(), id, req.if_match)
+    stage, moved = stages.delete_stage(get_db(), id, req.actor, req.if_match)
     return {**stage, "movedTeachers": moved, "message": "Stage deleted"}

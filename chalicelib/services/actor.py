@@ -12,6 +12,7 @@ class Actor:
     role: str
     client_address: str | None = None
     correlation_id: str | None = None
+    session_id: str | None = None
 
 
 SYSTEM_ACTOR = Actor(user_id=None, email="system", role="admin")

@@ -13,6 +13,7 @@ from chalicelib.models.alert_rules import (
     ConditionType,
     check_rule_value,
 )
+from chalicelib.services import audit
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
@@ -22,7 +23,6 @@ from chalicelib.services.common import (
     parse_object_id,
     stamp_new,
     utcnow,
-    versioned_update,
 )
 
 WHAT = "Alert rule"
@@ -42,7 +42,7 @@ def active_rules(db: Db) -> list[Document]:
     return list(db[ALERT_RULES].find({**NOT_DELETED, "isActive": {"$ne": False}}))
 
 
-def create_rule(db: Db, data: AlertRuleCreate) -> Document:
+def create_rule(db: Db, data: AlertRuleCreate, actor: Actor) -> Document:
     doc = stamp_new(
         {
             "name": data.name,
@@ -53,11 +53,12 @@ def create_rule(db: Db, data: AlertRuleCreate) -> Document:
         }
     )
     db[ALERT_RULES].insert_one(doc)
+    audit.record(db, actor, "create", ALERT_RULES, doc["_id"], after=doc)
     return doc
 
 
 def update_rule(
-    db: Db, rule_id: str, data: AlertRuleUpdate, expected_version: int | None
+    db: Db, rule_id: str, data: AlertRuleUpdate, actor: Actor, expected_version: int | None
 ) -> Document:
     oid = parse_object_id(rule_id)
     changes = data.to_document()
@@ -67,8 +68,10 @@ def update_rule(
         value = changes["value"] if "value" in changes else _client_form(current.get("value"))
         changes["conditionType"] = condition.value
         changes["value"] = _stored_value(condition, value)
-    return versioned_update(
-        db[ALERT_RULES],
+    return audit.audited_update(
+        db,
+        actor,
+        ALERT_RULES,
         {"_id": oid, **NOT_DELETED},
         {"$set": changes},
         expected_version=expected_version,
@@ -77,12 +80,15 @@ def update_rule(
 
 
 def delete_rule(db: Db, rule_id: str, actor: Actor, expected_version: int | None) -> Document:
-    return versioned_update(
-        db[ALERT_RULES],
+    return audit.audited_update(
+        db,
+        actor,
+        ALERT_RULES,
         {"_id": parse_object_id(rule_id), **NOT_DELETED},
         {"$set": {"isDeleted": True, "deletedAt": utcnow(), "deletedBy": actor.email}},
         expected_version=expected_version,
         what=WHAT,
+        action="delete",
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 
 from chalicelib.db import AUDIT_LOG, Db, Document
 from chalicelib.services.actor import Actor
-from chalicelib.services.common import utcnow
+from chalicelib.services.common import Page, find_page, utcnow, versioned_update
 
 MASK = "***"
 # Field names (last path segment, case-insensitive) whose values never enter the audit log.
@@ -82,3 +83,53 @@ def record(
     if details:
         entry["details"] = {k: mask(k, v) for k, v in details.items()}
     db[AUDIT_LOG].insert_one(entry)
+
+
+def list_entries(
+    db: Db,
+    *,
+    entity: str | None,
+    entity_id: str | None,
+    actor: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> Page:
+    """Audit entries, newest first, filtered by entity, id, actor and time range."""
+    query: Document = {}
+    if entity:
+        query["entity"] = entity
+    if entity_id:
+        query["entityId"] = entity_id
+    if actor:
+        query["actor"] = actor.strip().lower()
+    if since is not None or until is not None:
+        query["at"] = {}
+        if since is not None:
+            query["at"]["$gte"] = since
+        if until is not None:
+            query["at"]["$lt"] = until
+    return find_page(
+        db[AUDIT_LOG], query, sort=[("at", -1), ("_id", -1)], limit=limit, offset=offset
+    )
+
+
+def audited_update(
+    db: Db,
+    actor: Actor,
+    collection: str,
+    query: Document,
+    update: Document,
+    *,
+    expected_version: int | None,
+    what: str,
+    action: str = "update",
+) -> Document:
+    """``versioned_update`` plus an audit entry with the field-level diff of the change."""
+    before = db[collection].find_one(query)
+    after = versioned_update(
+        db[collection], query, update, expected_version=expected_version, what=what
+    )
+    record(db, actor, action, collection, after["_id"], before=before, after=after)
+    return after

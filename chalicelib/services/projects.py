@@ -8,6 +8,8 @@ from pymongo.errors import DuplicateKeyError
 from chalicelib.db import PROJECTS, TEACHERS, Db, Document
 from chalicelib.errors import Conflict, FieldError, ValidationFailed
 from chalicelib.models.projects import ProjectCreate, ProjectUpdate
+from chalicelib.services import audit
+from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
     Page,
@@ -15,7 +17,6 @@ from chalicelib.services.common import (
     get_or_404,
     parse_object_id,
     stamp_new,
-    versioned_update,
 )
 
 WHAT = "Project"
@@ -32,7 +33,7 @@ def get_project(db: Db, project_id: str) -> Document:
     return get_or_404(db[PROJECTS], {"_id": parse_object_id(project_id)}, WHAT)
 
 
-def create_project(db: Db, data: ProjectCreate) -> Document:
+def create_project(db: Db, data: ProjectCreate, actor: Actor) -> Document:
     doc = stamp_new(data.to_document() | {"code": data.code, "isActive": data.isActive})
     if db[PROJECTS].find_one({"code": data.code}, {"_id": 1}) is not None:
         raise _duplicate_code(data.code)
@@ -40,11 +41,12 @@ def create_project(db: Db, data: ProjectCreate) -> Document:
         db[PROJECTS].insert_one(doc)
     except DuplicateKeyError as exc:
         raise _duplicate_code(data.code) from exc
+    audit.record(db, actor, "create", PROJECTS, doc["_id"], after=doc)
     return doc
 
 
 def update_project(
-    db: Db, project_id: str, data: ProjectUpdate, expected_version: int | None
+    db: Db, project_id: str, data: ProjectUpdate, actor: Actor, expected_version: int | None
 ) -> Document:
     oid = parse_object_id(project_id)
     changes = data.to_document()
@@ -56,22 +58,35 @@ def update_project(
                 errors=[FieldError("code", "is immutable once the project exists")],
             )
         changes.pop("code")
-    return versioned_update(
-        db[PROJECTS], {"_id": oid}, {"$set": changes}, expected_version=expected_version, what=WHAT
-    )
-
-
-def set_archived(db: Db, project_id: str, archived: bool, expected_version: int | None) -> Document:
-    return versioned_update(
-        db[PROJECTS],
-        {"_id": parse_object_id(project_id)},
-        {"$set": {"isActive": not archived}},
+    return audit.audited_update(
+        db,
+        actor,
+        PROJECTS,
+        {"_id": oid},
+        {"$set": changes},
         expected_version=expected_version,
         what=WHAT,
     )
 
 
-def delete_permanently(db: Db, project_id: str, expected_version: int | None) -> Document:
+def set_archived(
+    db: Db, project_id: str, archived: bool, actor: Actor, expected_version: int | None
+) -> Document:
+    return audit.audited_update(
+        db,
+        actor,
+        PROJECTS,
+        {"_id": parse_object_id(project_id)},
+        {"$set": {"isActive": not archived}},
+        expected_version=expected_version,
+        what=WHAT,
+        action="archive" if archived else "restore",
+    )
+
+
+def delete_permanently(
+    db: Db, project_id: str, actor: Actor, expected_version: int | None
+) -> Document:
     """Hard delete, allowed only for an archived project no live teacher references."""
     oid = parse_object_id(project_id)
     project = get_or_404(db[PROJECTS], {"_id": oid}, WHAT)
@@ -89,6 +104,7 @@ def delete_permanently(db: Db, project_id: str, expected_version: int | None) ->
         raise Conflict(
             detail="The project changed while it was being deleted; reload and try again"
         )
+    audit.record(db, actor, "delete-permanent", PROJECTS, oid, before=project)
     return project
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.db import SCHOOLS, TEACHERS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.models.schools import SchoolCreate, SchoolUpdate
+from chalicelib.services import audit
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
@@ -16,7 +17,6 @@ from chalicelib.services.common import (
     search_pattern,
     stamp_new,
     utcnow,
-    versioned_update,
 )
 
 WHAT = "School"
@@ -49,9 +49,10 @@ def list_schools(
     )
 
 
-def create_school(db: Db, data: SchoolCreate) -> Document:
+def create_school(db: Db, data: SchoolCreate, actor: Actor) -> Document:
     doc = stamp_new(data.to_document() | {"isDeleted": False})
     db[SCHOOLS].insert_one(doc)
+    audit.record(db, actor, "create", SCHOOLS, doc["_id"], after=doc)
     return doc
 
 
@@ -64,7 +65,7 @@ def get_school(db: Db, school_id: str) -> Document:
 
 
 def update_school(
-    db: Db, school_id: str, data: SchoolUpdate, expected_version: int | None
+    db: Db, school_id: str, data: SchoolUpdate, actor: Actor, expected_version: int | None
 ) -> Document:
     changes = flatten_for_set("", data.to_document())
     if "name.chinese" in changes and not changes["name.chinese"]:
@@ -72,8 +73,10 @@ def update_school(
             detail="A school needs a Chinese name",
             errors=[FieldError("name.chinese", "cannot be empty")],
         )
-    return versioned_update(
-        db[SCHOOLS],
+    return audit.audited_update(
+        db,
+        actor,
+        SCHOOLS,
         {"_id": parse_object_id(school_id), **NOT_DELETED},
         {"$set": changes},
         expected_version=expected_version,
@@ -84,20 +87,26 @@ def update_school(
 def soft_delete_school(
     db: Db, school_id: str, actor: Actor, expected_version: int | None
 ) -> Document:
-    return versioned_update(
-        db[SCHOOLS],
+    return audit.audited_update(
+        db,
+        actor,
+        SCHOOLS,
         {"_id": parse_object_id(school_id), **NOT_DELETED},
         {"$set": {"isDeleted": True, "deletedAt": utcnow(), "deletedBy": actor.email}},
         expected_version=expected_version,
         what=WHAT,
+        action="delete",
     )
 
 
-def restore_school(db: Db, school_id: str, expected_version: int | None) -> Document:
-    return versioned_update(
-        db[SCHOOLS],
+def restore_school(db: Db, school_id: str, actor: Actor, expected_version: int | None) -> Document:
+    return audit.audited_update(
+        db,
+        actor,
+        SCHOOLS,
         {"_id": parse_object_id(school_id), "isDeleted": True},
         {"$set": {"isDeleted": False}, "$unset": {"deletedAt": "", "deletedBy": ""}},
         expected_version=expected_version,
         what="Deleted school",
+        action="restore",
     )

@@ -7,6 +7,8 @@ from pymongo import UpdateOne
 from chalicelib.db import STAGES, TEACHERS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.models.stages import StageCreate, StageReorder, StageUpdate
+from chalicelib.services import audit
+from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
     get_or_404,
@@ -24,28 +26,32 @@ def list_stages(db: Db) -> list[Document]:
     return list(db[STAGES].find(NOT_DELETED).sort([("order", 1), ("_id", 1)]))
 
 
-def create_stage(db: Db, data: StageCreate) -> Document:
+def create_stage(db: Db, data: StageCreate, actor: Actor) -> Document:
     last = db[STAGES].find_one(NOT_DELETED, {"order": 1}, sort=[("order", -1)])
     next_order = int(last.get("order", 0)) + 1 if last else 0
     doc = stamp_new({"title": data.title, "order": next_order, "isEmployed": data.isEmployed})
     db[STAGES].insert_one(doc)
+    audit.record(db, actor, "create", STAGES, doc["_id"], after=doc)
     return doc
 
 
 def update_stage(
-    db: Db, stage_id: str, data: StageUpdate, expected_version: int | None
+    db: Db, stage_id: str, data: StageUpdate, actor: Actor, expected_version: int | None
 ) -> Document:
-    query = {"_id": parse_object_id(stage_id), **NOT_DELETED}
-    return versioned_update(
-        db[STAGES],
-        query,
+    return audit.audited_update(
+        db,
+        actor,
+        STAGES,
+        {"_id": parse_object_id(stage_id), **NOT_DELETED},
         {"$set": data.to_document()},
         expected_version=expected_version,
         what=WHAT,
     )
 
 
-def delete_stage(db: Db, stage_id: str, expected_version: int | None) -> tuple[Document, int]:
+def delete_stage(
+    db: Db, stage_id: str, actor: Actor, expected_version: int | None
+) -> tuple[Document, int]:
     """Soft-delete the stage and move its teachers to 'uncategorized' in one transaction.
 
     The stage document is kept (flagged deleted) so stage history can still show its title.
@@ -57,7 +63,7 @@ def delete_stage(db: Db, stage_id: str, expected_version: int | None) -> tuple[D
         stage = versioned_update(
             db[STAGES],
             {"_id": oid, **NOT_DELETED},
-            {"$set": {"isDeleted": True, "deletedAt": now}},
+            {"$set": {"isDeleted": True, "deletedAt": now, "deletedBy": actor.email}},
             expected_version=expected_version,
             what=WHAT,
             now=now,
@@ -65,13 +71,26 @@ def delete_stage(db: Db, stage_id: str, expected_version: int | None) -> tuple[D
         )
         moved = db[TEACHERS].update_many(
             {"pipelineStage": str(oid)},
-            {"$set": {"pipelineStage": UNCATEGORIZED, "updatedAt": now}, "$inc": {"__v": 1}},
+            {
+                "$set": {"pipelineStage": UNCATEGORIZED, "updatedAt": now},
+                "$inc": {"__v": 1},
+                "$push": {
+                    "stageHistory": {
+                        "from": str(oid),
+                        "to": UNCATEGORIZED,
+                        "at": now,
+                        "by": actor.email,
+                        "reason": "stage deleted",
+                    }
+                },
+            },
             session=session,
         )
+    audit.record(db, actor, "delete", STAGES, oid, details={"movedTeachers": moved.modified_count})
     return stage, moved.modified_count
 
 
-def reorder_stages(db: Db, data: StageReorder) -> list[Document]:
+def reorder_stages(db: Db, data: StageReorder, actor: Actor) -> list[Document]:
     """Set every listed stage's order at once; an unknown or repeated id fails the whole request."""
     ids = [parse_object_id(item.id, f"stages[{i}]._id") for i, item in enumerate(data.stages)]
     if len(set(ids)) != len(ids):
@@ -96,6 +115,16 @@ def reorder_stages(db: Db, data: StageReorder) -> list[Document]:
     ]
     with db.client.start_session() as session, session.start_transaction():
         db[STAGES].bulk_write(operations, ordered=True, session=session)
+    audit.record(
+        db,
+        actor,
+        "reorder",
+        STAGES,
+        None,
+        details={
+            "order": {str(oid): item.order for oid, item in zip(ids, data.stages, strict=True)}
+        },
+    )
     return list_stages(db)
 
 

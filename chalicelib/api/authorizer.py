@@ -1,0 +1,91 @@
+"""The Chalice authorizer attached to every non-public route, and the request → Actor mapping.
+
+The authorizer verifies the bearer token (signature, expiry, open session) and passes the user's
+id, e-mail and role to the route as ``requestContext.authorizer``. Role checks happen in one
+place: :func:`authenticate`, against the role the route table declares.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from chalice.app import AuthRequest, AuthResponse, Blueprint, Request
+
+from chalicelib.db import get_db
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.models.users import ROLE_RANK
+from chalicelib.observability import logger
+from chalicelib.services import auth
+from chalicelib.services.actor import Actor
+from chalicelib.services.tokens import signing_key
+from chalicelib.settings import get_settings
+
+bp = Blueprint(__name__)
+
+ANONYMOUS_ROLE = "anonymous"
+
+
+def _deny() -> NoReturn:
+    """401 from API Gateway. Locally, Chalice's gateway emulation needs its own exception type."""
+    try:
+        from chalice.local import NotAuthorizedError
+    except ImportError:  # pragma: no cover - in AWS the string "Unauthorized" means 401
+        raise Exception("Unauthorized") from None
+    raise NotAuthorizedError(
+        {"x-amzn-ErrorType": "UnauthorizedException"}, b'{"message":"Unauthorized"}'
+    )
+
+
+@bp.authorizer(ttl_seconds=0, name="jwt_auth")
+def jwt_authorizer(auth_request: AuthRequest) -> AuthResponse:
+    scheme, _, token = (auth_request.token or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        _deny()
+    try:
+        claims = auth.authorize(get_db(), token.strip(), signing_key(get_settings()))
+    except Unauthorized:
+        _deny()
+    return AuthResponse(
+        routes=["*"],
+        principal_id=claims.user_id,
+        context={
+            "userId": claims.user_id,
+            "email": claims.email,
+            "role": claims.role,
+            "sessionId": claims.session_id,
+        },
+    )
+
+
+def client_address(request: Request) -> str | None:
+    identity = (request.context or {}).get("identity") or {}
+    address = identity.get("sourceIp")
+    return str(address) if address else None
+
+
+def authenticate(request: Request, spec: Any) -> Actor:
+    """Turn the authorizer's context into an Actor and enforce the route's role."""
+    context = (request.context or {}).get("authorizer") or {}
+    address = client_address(request)
+    correlation_id = logger.get_correlation_id()
+    if spec.role is None:
+        return Actor(
+            user_id=context.get("userId"),
+            email=context.get("email") or ANONYMOUS_ROLE,
+            role=context.get("role") or ANONYMOUS_ROLE,
+            client_address=address,
+            correlation_id=correlation_id,
+        )
+    role = context.get("role")
+    if not role or not context.get("userId"):
+        raise Unauthorized(detail="Authentication required")
+    if ROLE_RANK.get(str(role), 0) < ROLE_RANK[spec.role]:
+        raise Forbidden(detail=f"This action needs the {spec.role} role; you are {role}")
+    return Actor(
+        user_id=str(context["userId"]),
+        email=str(context.get("email", "")),
+        role=str(role),
+        client_address=address,
+        correlation_id=correlation_id,
+        session_id=context.get("sessionId"),
+    )

@@ -1,0 +1,82 @@
+"""User administration routes (admin only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import ApiRequest, route
+from chalicelib.db import get_db
+from chalicelib.models.users import (
+    UserCreate,
+    UserListQuery,
+    UserOut,
+    UserUpdate,
+    UserWithPasswordOut,
+)
+from chalicelib.services import users
+from chalicelib.services.common import Page
+
+bp = Blueprint(__name__)
+
+
+@route(
+    bp,
+    "/api/users",
+    summary="List users",
+    role="admin",
+    query=UserListQuery,
+    response=UserOut,
+    paged=True,
+)
+def list_users(req: ApiRequest) -> Page:
+    return users.list_users(
+        get_db(), include_inactive=req.query.includeInactive, limit=req.limit, offset=req.offset
+    )
+
+
+@route(
+    bp,
+    "/api/users",
+    "POST",
+    summary="Create a user",
+    role="admin",
+    body=UserCreate,
+    response=UserWithPasswordOut,
+)
+def create_user(req: ApiRequest) -> dict[str, Any]:
+    user, generated = users.create_user(get_db(), req.body, req.actor)
+    return {**user, "generatedPassword": generated} if generated else user
+
+
+@route(bp, "/api/users/{id}", summary="Get a user", role="admin", response=UserOut)
+def get_user(req: ApiRequest, id: str) -> dict[str, Any]:
+    return users.get_user(get_db(), id)
+
+
+@route(
+    bp,
+    "/api/users/{id}",
+    "PATCH",
+    summary="Change a user's name, role or active flag",
+    role="admin",
+    body=UserUpdate,
+    response=UserOut,
+)
+def update_user(req: ApiRequest, id: str) -> dict[str, Any]:
+    return users.update_user(get_db(), id, req.body, req.actor, req.if_match)
+
+
+@route(
+    bp,
+    "/api/users/{id}/reset-password",
+    "POST",
+    summary="Generate a new password for a user",
+    role="admin",
+    response=UserWithPasswordOut,
+    status=200,
+)
+def reset_password(req: ApiRequest, id: str) -> dict[str, Any]:
+    user, password = users.reset_password(get_db(), id, req.actor)
+    return {**user, "generatedPassword": password}

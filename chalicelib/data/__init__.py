@@ -1,0 +1,1 @@
+"""Data files shipped with the code (e.g. the common-password list)."""

@@ -1,0 +1,148 @@
+"""User accounts: create, list, update role or active flag, reset password (argon2id hashes)."""
+
+from __future__ import annotations
+
+import secrets
+
+from pymongo.errors import DuplicateKeyError
+
+from chalicelib.db import SESSIONS, USERS, Db, Document
+from chalicelib.errors import Conflict, FieldError, ValidationFailed
+from chalicelib.models.users import UserCreate, UserUpdate
+from chalicelib.services import audit
+from chalicelib.services.actor import Actor
+from chalicelib.services.common import (
+    Page,
+    find_page,
+    get_or_404,
+    parse_object_id,
+    stamp_new,
+    utcnow,
+    versioned_update,
+)
+from chalicelib.services.passwords import check_policy, hash_password
+from chalicelib.settings import get_settings
+
+WHAT = "User"
+PUBLIC_FIELDS: Document = {"passwordHash": 0}
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def create_user(db: Db, data: UserCreate, actor: Actor) -> tuple[Document, str | None]:
+    """Create an account; returns the user and the generated password (None if one was given)."""
+    email = normalize_email(str(data.email))
+    generated = None
+    password = data.password
+    if password is None:
+        password = generated = generate_password()
+    check_policy(password, get_settings().password_min_length, email=email)
+    doc = stamp_new(
+        {
+            "email": email,
+            "name": data.name,
+            "role": str(data.role),
+            "active": True,
+            "passwordHash": hash_password(password),
+            "lastLoginAt": None,
+        }
+    )
+    try:
+        db[USERS].insert_one(doc)
+    except DuplicateKeyError as exc:
+        raise Conflict(
+            detail=f"A user with e-mail {email} already exists",
+            errors=[FieldError("email", "must be unique")],
+        ) from exc
+    public = without_secret(doc)
+    audit.record(db, actor, "user.create", USERS, doc["_id"], after=public)
+    return public, generated
+
+
+def list_users(db: Db, *, include_inactive: bool, limit: int, offset: int) -> Page:
+    query: Document = {} if include_inactive else {"active": True}
+    return find_page(
+        db[USERS], query, sort=[("email", 1)], limit=limit, offset=offset, projection=PUBLIC_FIELDS
+    )
+
+
+def get_user(db: Db, user_id: str) -> Document:
+    return get_or_404(db[USERS], {"_id": parse_object_id(user_id)}, WHAT, PUBLIC_FIELDS)
+
+
+def find_by_email(db: Db, email: str) -> Document | None:
+    return db[USERS].find_one({"email": normalize_email(email)})
+
+
+def update_user(
+    db: Db, user_id: str, data: UserUpdate, actor: Actor, expected_version: int | None
+) -> Document:
+    oid = parse_object_id(user_id)
+    changes = data.to_document()
+    if oid == _oid_or_none(actor.user_id) and (
+        changes.get("active") is False or changes.get("role", "admin") != "admin"
+    ):
+        raise ValidationFailed(
+            detail="You cannot disable yourself or remove your own admin role",
+            errors=[
+                FieldError("role" if "role" in changes else "active", "not allowed on yourself")
+            ],
+        )
+    before = get_user(db, user_id)
+    updated = versioned_update(
+        db[USERS], {"_id": oid}, {"$set": changes}, expected_version=expected_version, what=WHAT
+    )
+    if "role" in changes or changes.get("active") is False:
+        revoke_sessions(db, oid)
+    after = without_secret(updated)
+    audit.record(db, actor, "user.update", USERS, oid, before=before, after=after)
+    return after
+
+
+def reset_password(db: Db, user_id: str, actor: Actor) -> tuple[Document, str]:
+    """Admin reset: a new generated password, every session of the user revoked."""
+    oid = parse_object_id(user_id)
+    password = generate_password()
+    updated = versioned_update(
+        db[USERS],
+        {"_id": oid},
+        {"$set": {"passwordHash": hash_password(password)}},
+        expected_version=None,
+        what=WHAT,
+    )
+    revoke_sessions(db, oid)
+    audit.record(db, actor, "user.password-reset", USERS, oid)
+    return without_secret(updated), password
+
+
+def set_password(db: Db, user_oid: object, password: str) -> None:
+    db[USERS].update_one(
+        {"_id": user_oid},
+        {
+            "$set": {"passwordHash": hash_password(password), "updatedAt": utcnow()},
+            "$inc": {"__v": 1},
+        },
+    )
+
+
+def revoke_sessions(db: Db, user_oid: object) -> int:
+    result = db[SESSIONS].update_many(
+        {"userId": user_oid, "revokedAt": None}, {"$set": {"revokedAt": utcnow()}}
+    )
+    return result.modified_count
+
+
+def without_secret(doc: Document) -> Document:
+    return {k: v for k, v in doc.items() if k != "passwordHash"}
+
+
+def _oid_or_none(value: str | None) -> object:
+    from bson import ObjectId
+
+    return ObjectId(value) if value and ObjectId.is_valid(value) else None

@@ -1,0 +1,209 @@
+"""Login, tokens, sessions, passwords and brute-force protection."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from tests.support.auth import TEST_PASSWORD, make_user
+from tests.support.clock import install_clock
+from tests.support.http import Api
+
+
+def login(api: Api, email: str, password: str) -> Any:
+    return api.post("/api/auth/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def anon(api_as: Any) -> Api:
+    result: Api = api_as(None)
+    return result
+
+
+def test_login_returns_tokens_and_me_works(anon: Api, db: Any) -> None:
+    make_user(db, "editor", email="ed@example.org")
+    result = login(anon, "ED@example.org", TEST_PASSWORD)
+    assert result.status == 200, result.body
+    assert result.body["tokenType"] == "Bearer"
+    assert result.body["user"]["role"] == "editor"
+    assert "passwordHash" not in result.body["user"]
+    headers = {"Authorization": f"Bearer {result.body['accessToken']}"}
+    me = anon.get("/api/auth/me", headers=headers)
+    assert me.status == 200
+    assert me.body["email"] == "ed@example.org"
+    assert db.users.find_one({"email": "ed@example.org"})["lastLoginAt"] is not None
+
+
+def test_wrong_password_and_unknown_email_look_the_same(anon: Api, db: Any) -> None:
+    make_user(db, "viewer", email="v@example.org")
+    wrong = login(anon, "v@example.org", "not-the-password-1")
+    unknown = login(anon, "nobody@example.org", "not-the-password-1")
+    assert wrong.status == unknown.status == 401
+    assert wrong.body["message"] == unknown.body["message"]
+    assert "exist" not in wrong.body["message"].lower()
+
+
+def test_disabled_user_cannot_log_in(anon: Api, db: Any) -> None:
+    make_user(db, "viewer", email="off@example.org", active=False)
+    assert login(anon, "off@example.org", TEST_PASSWORD).status == 401
+
+
+def test_logout_revokes_the_access_token_at_once(anon: Api, db: Any) -> None:
+    make_user(db, "viewer", email="v@example.org")
+    tokens = login(anon, "v@example.org", TEST_PASSWORD).body
+    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    assert anon.post("/api/auth/logout", {}, headers=headers).status == 204
+    assert anon.get("/api/auth/me", headers=headers).status == 401
+    assert anon.post("/api/auth/refresh", {"refreshToken": tokens["refreshToken"]}).status == 401
+
+
+def test_refresh_rotates_and_reuse_ends_the_session(anon: Api, db: Any) -> None:
+    make_user(db, "viewer", email="v@example.org")
+    first = login(anon, "v@example.org", TEST_PASSWORD).body
+    second = anon.post("/api/auth/refresh", {"refreshToken": first["refreshToken"]})
+    assert second.status == 200
+    assert second.body["refreshToken"] != first["refreshToken"]
+    replay = anon.post("/api/auth/refresh", {"refreshToken": first["refreshToken"]})
+    assert replay.status == 401
+    # the stolen-token signal revoked the whole session, including the rotated token
+    assert (
+        anon.post("/api/auth/refresh", {"refreshToken": second.body["refreshToken"]}).status == 401
+    )
+
+
+def test_access_token_expires(anon: Api, db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = install_clock(monkeypatch)
+    make_user(db, "viewer", email="v@example.org")
+    tokens = login(anon, "v@example.org", TEST_PASSWORD).body
+    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    assert anon.get("/api/auth/me", headers=headers).status == 200
+    clock.advance(16 * 60)
+    assert anon.get("/api/auth/me", headers=headers).status == 401
+
+
+def test_disabling_or_demoting_a_user_ends_their_sessions(api: Api, anon: Api, db: Any) -> None:
+    user = make_user(db, "editor", email="ed@example.org")
+    tokens = login(anon, "ed@example.org", TEST_PASSWORD).body
+    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    assert api.patch(f"/api/users/{user['_id']}", {"role": "viewer"}).status == 200
+    assert anon.get("/api/auth/me", headers=headers).status == 401
+    again = login(anon, "ed@example.org", TEST_PASSWORD).body
+    assert again["user"]["role"] == "viewer"
+    assert api.patch(f"/api/users/{user['_id']}", {"active": False}).status == 200
+    assert (
+        anon.get("/api/auth/me", headers={"Authorization": f"Bearer {again['accessToken']}"}).status
+        == 401
+    )
+
+
+def test_password_change_enforces_policy(anon: Api, db: Any) -> None:
+    make_user(db, "viewer", email="v@example.org")
+    tokens = login(anon, "v@example.org", TEST_PASSWORD).body
+    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    for weak in ("short", "password123456"[:8] * 2, "v@example.org", "correcthorsebatterystaple"):
+        result = anon.post(
+            "/api/auth/password",
+            {"currentPassword": TEST_PASSWORD, "newPassword": weak},
+            headers=headers,
+        )
+        assert result.status == 400, weak
+    wrong = anon.post(
+        "/api/auth/password",
+        {"currentPassword": "nope-nope-nope", "newPassword": "A-much-better-passphrase-7"},
+        headers=headers,
+    )
+    assert wrong.status == 401
+    ok = anon.post(
+        "/api/auth/password",
+        {"currentPassword": TEST_PASSWORD, "newPassword": "A-much-better-passphrase-7"},
+        headers=headers,
+    )
+    assert ok.status == 204
+    assert login(anon, "v@example.org", TEST_PASSWORD).status == 401
+    assert login(anon, "v@example.org", "A-much-better-passphrase-7").status == 200
+
+
+def test_account_lockout_grows_and_hides_existence(
+    anon: Api, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = install_clock(monkeypatch)
+    make_user(db, "viewer", email="v@example.org")
+    for email in ("v@example.org", "ghost@example.org"):
+        for _ in range(5):
+            assert login(anon, email, "wrong-password-x").status == 401
+        locked = login(anon, email, TEST_PASSWORD)
+        assert locked.status == 429, email
+        assert locked.header("Retry-After") == "60"
+    clock.advance(61)
+    for _ in range(5):
+        login(anon, "v@example.org", "wrong-password-x")
+    second = login(anon, "v@example.org", TEST_PASSWORD)
+    assert second.status == 429
+    assert second.header("Retry-After") == "120"
+    clock.advance(121)
+    assert login(anon, "v@example.org", TEST_PASSWORD).status == 200
+
+
+def test_failed_logins_are_limited_per_address(
+    anon: Api, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.settings import get_settings
+
+    install_clock(monkeypatch)
+    monkeypatch.setattr(get_settings(), "login_address_failures_per_window", 3)
+    statuses = [login(anon, f"user{i}@example.org", "wrong-password-x").status for i in range(5)]
+    assert statuses[:3] == [401, 401, 401]
+    assert statuses[3:] == [429, 429]
+
+
+def test_write_rate_limit_per_user(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.settings import get_settings
+
+    clock = install_clock(monkeypatch)
+    monkeypatch.setattr(get_settings(), "writes_per_minute_per_user", 3)
+    statuses = [api.post("/api/stages", {"title": f"S{i}"}).status for i in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    limited = api.post("/api/stages", {"title": "late"})
+    assert limited.header("Retry-After") is not None
+    assert api.get("/api/stages").status == 200, "reads are not limited"
+    clock.advance(60)
+    assert api.post("/api/stages", {"title": "next minute"}).status == 201
+
+
+def test_logs_never_contain_passwords_or_tokens(
+    anon: Api, db: Any, log_stream: io.StringIO
+) -> None:
+    make_user(db, "viewer", email="v@example.org")
+    login(anon, "v@example.org", "Wrong-but-secret-pass-42")
+    tokens = login(anon, "v@example.org", TEST_PASSWORD).body
+    anon.get("/api/auth/me", headers={"Authorization": f"Bearer {tokens['accessToken']}"})
+    from chalicelib.observability import logger
+
+    logger.info(
+        "debugging", extra={"password": TEST_PASSWORD, "auth": f"Bearer {tokens['accessToken']}"}
+    )
+    logs = log_stream.getvalue()
+    assert logs, "nothing was logged"
+    for secret in (
+        TEST_PASSWORD,
+        "Wrong-but-secret-pass-42",
+        tokens["accessToken"],
+        tokens["refreshToken"],
+    ):
+        assert secret not in logs
+    assert all(json.loads(line) for line in logs.splitlines())
+
+
+def test_audit_records_logins(anon: Api, db: Any) -> None:
+    make_user(db, "viewer", email="v@example.org")
+    login(anon, "v@example.org", "wrong-password-x")
+    login(anon, "v@example.org", TEST_PASSWORD)
+    actions = [e["action"] for e in db.auditlog.find().sort("at", 1)]
+    assert actions == ["auth.login-failed", "auth.login"]
+    assert all(
+        "password" not in json.dumps(e, default=str).lower()
+        for e in db.auditlog.find({}, {"_id": 0})
+    )
