@@ -7,7 +7,7 @@ from chalice.app import Blueprint
 from chalicelib.api.routing import ApiRequest, Reply, route
 from chalicelib.db import get_db
 from chalicelib.models.health import HealthOut
-from chalicelib.services.health import check_health
+from chalicelib.services.health import check_health, maintenance_report
 from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
 
@@ -18,6 +18,7 @@ bp = Blueprint(__name__)
 def health(req: ApiRequest) -> Reply:
     settings = get_settings()
     healthy, body = check_health(get_db(), get_s3(), settings.uploads_bucket, settings.app_version)
+    body["maintenance"] = maintenance_report(get_db())
     headers = {"Cache-Control": "no-store"}
     if not healthy:
         headers["Retry-After"] = "10"

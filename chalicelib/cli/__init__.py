@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from chalicelib import __version__
-from chalicelib.cli import common, local
+from chalicelib.cli import backup, common, local, maintenance
 from chalicelib.cli.common import CliError
 
-COMMAND_MODULES = (local,)
+COMMAND_MODULES = (local, backup, maintenance)
 
 
 def build_parser() -> argparse.ArgumentParser:

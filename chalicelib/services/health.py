@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pymongo.errors import PyMongoError
 
 from chalicelib.db import Db
+from chalicelib.services.maintenance import read_state
 from chalicelib.storage import head_bucket
 
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -56,3 +57,12 @@ def _describe(exc: Exception) -> str:
         code = exc.response.get("Error", {}).get("Code", "ClientError")
         return f"S3 error {code}"
     return type(exc).__name__
+
+
+def maintenance_report(db: Db) -> dict[str, Any]:
+    """Maintenance mode as health reports it (``enabled: null`` when the database is down)."""
+    try:
+        with pymongo.timeout(HEALTH_TIMEOUT_SECONDS):
+            return read_state(db).as_dict()
+    except PyMongoError:
+        return {"enabled": None}

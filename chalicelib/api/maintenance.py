@@ -1,0 +1,31 @@
+"""The maintenance-mode guard: writes answer 503 with ``Retry-After`` while maintenance is on."""
+
+from __future__ import annotations
+
+from chalice.app import Request
+
+from chalicelib.api.routing import RouteSpec, add_guard
+from chalicelib.db import get_db
+from chalicelib.errors import ServiceUnavailable
+from chalicelib.services.actor import Actor
+from chalicelib.services.common import utcnow
+from chalicelib.services.maintenance import current_state
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_writes_in_maintenance(request: Request, spec: RouteSpec, actor: Actor) -> None:
+    """Reads and public routes (health, login) pass; other writes get 503 during maintenance."""
+    if spec.method in READ_METHODS or spec.role is None:
+        return
+    state = current_state(get_db())
+    if not state.enabled:
+        return
+    raise ServiceUnavailable(
+        detail=state.message,
+        headers={"Retry-After": str(state.retry_after(utcnow()))},
+    )
+
+
+def install() -> None:
+    add_guard(refuse_writes_in_maintenance)

@@ -1,0 +1,231 @@
+"""``fetms backup create | list | verify ID | restore ID | restore-dump DIR | prune``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+from chalicelib import db
+from chalicelib.cli.common import CliError, Progress
+from chalicelib.jobs import backup, dumpformat, restore
+from chalicelib.jobs.retention import Policy, reasons
+from chalicelib.settings import Settings, get_settings
+from chalicelib.storage import get_s3
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        daily=settings.backup_keep_daily,
+        weekly=settings.backup_keep_weekly,
+        monthly=settings.backup_keep_monthly,
+    )
+
+
+def register(subparsers: Any) -> None:
+    group = subparsers.add_parser(
+        "backup", help="database backups in the backups bucket (create, list, verify, restore)"
+    )
+    sub = group.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
+
+    create = sub.add_parser("create", help="back up every collection now")
+    create.add_argument("--no-verify", action="store_true", help="skip re-reading the archive")
+    create.set_defaults(func=cmd_create)
+
+    listing = sub.add_parser("list", help="list complete backups, newest first")
+    listing.set_defaults(func=cmd_list)
+
+    verify = sub.add_parser("verify", help="re-read a backup: archive hash, file hashes, counts")
+    verify.add_argument("backup_id", metavar="ID")
+    verify.set_defaults(func=cmd_verify)
+
+    rest = sub.add_parser("restore", help="restore a backup into a database")
+    rest.add_argument("backup_id", metavar="ID")
+    _restore_options(rest)
+    rest.set_defaults(func=cmd_restore)
+
+    dump = sub.add_parser(
+        "restore-dump", help="restore a mongodump directory (<out>/<db>) into a database"
+    )
+    dump.add_argument("directory", type=Path, metavar="DIR")
+    _restore_options(dump)
+    dump.set_defaults(func=cmd_restore_dump)
+
+    prune = sub.add_parser("prune", help="delete backups outside the retention policy")
+    prune.add_argument("--dry-run", action="store_true", help="only print what would be deleted")
+    prune.set_defaults(func=cmd_prune)
+
+
+def _restore_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--to-db", default=None, metavar="NAME", help="target database (default: MONGO_DB)"
+    )
+    parser.add_argument(
+        "--drop",
+        action="store_true",
+        help="replace the collections of the backup when the target is not empty",
+    )
+
+
+def _progress(label: str, total: int | None) -> tuple[Progress, Any]:
+    bar = Progress(label, total)
+
+    def step(name: str, count: int) -> None:
+        bar.advance()
+
+    return bar, step
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    database = db.get_db()
+    s3 = get_s3()
+    try:
+        total = len(dumpformat.user_collections(database))
+        bar, step = _progress("backup", total)
+        manifest = backup.create_backup(
+            database,
+            s3,
+            settings.backups_bucket,
+            app_version=settings.app_version,
+            on_collection=step,
+        )
+        bar.finish()
+    except PyMongoError as exc:
+        raise CliError(f"MongoDB error during backup: {type(exc).__name__}", 2) from exc
+    totals = manifest["totals"]
+    print(
+        f"backup {manifest['id']}: {totals['collections']} collections, "
+        f"{totals['documents']} documents, archive {manifest['archive']['size']} bytes"
+    )
+    print(f"s3://{settings.backups_bucket}/{manifest['archive']['key']}")
+    if not args.no_verify:
+        return _verify(s3, settings.backups_bucket, str(manifest["id"]))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    manifests = backup.list_backups(get_s3(), settings.backups_bucket)
+    if not manifests:
+        print(f"no backups in s3://{settings.backups_bucket}")
+        return 0
+    moments = [backup.parse_backup_id(str(m["id"])) for m in manifests]
+    policy = policy_from(settings)
+    print(f"{'ID':<18} {'FINISHED':<22} {'DOCS':>8} {'BYTES':>12}  KEPT BY")
+    for manifest, moment in zip(manifests, moments, strict=True):
+        kept = ",".join(reasons(moment, moments, policy)) or "(pruned next run)"
+        print(
+            f"{manifest['id']:<18} {manifest['finishedAt']:<22} "
+            f"{manifest['totals']['documents']:>8} {manifest['archive']['size']:>12}  {kept}"
+        )
+    return 0
+
+
+def _verify(s3: Any, bucket: str, backup_id: str) -> int:
+    try:
+        report = backup.verify_backup(s3, bucket, backup_id)
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from exc
+    if report.ok:
+        print(
+            f"backup {backup_id} verified: {report.checked_files} files, "
+            f"{report.documents} documents, hashes and counts match"
+        )
+        return 0
+    print(f"backup {backup_id} FAILED verification:")
+    for problem in report.problems:
+        print(f"  - {problem}")
+    return 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    return _verify(get_s3(), get_settings().backups_bucket, args.backup_id)
+
+
+def _print_report(report: restore.RestoreReport) -> int:
+    if report.resumed:
+        print(f"resumed the unfinished restore of {report.source}")
+    print(f"restored {report.source} into database '{report.target_db}'")
+    print(f"{'COLLECTION':<24} {'BACKUP':>10} {'RESTORED':>10}")
+    for row in report.rows:
+        mark = "" if row.ok else "  MISMATCH"
+        print(f"{row.collection:<24} {row.expected:>10} {row.restored:>10}{mark}")
+    print(f"indexes created: {report.indexes_created}")
+    if report.ok:
+        print("counts match")
+        return 0
+    print("COUNTS DIFFER")
+    return 1
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    target = args.to_db or settings.mongo_db
+    manifest_count: int | None = None
+    try:
+        manifest = backup.get_manifest(get_s3(), settings.backups_bucket, args.backup_id)
+        manifest_count = len(manifest.get("collections", []))
+        bar, step = _progress("restore", manifest_count)
+        report = restore.restore_backup(
+            db.get_client(),
+            get_s3(),
+            settings.backups_bucket,
+            args.backup_id,
+            target,
+            drop=args.drop,
+            on_collection=step,
+        )
+        bar.finish()
+    except (backup.BackupError, restore.RestoreRefused) as exc:
+        raise CliError(str(exc)) from exc
+    except PyMongoError as exc:
+        raise CliError(
+            f"MongoDB error during restore ({type(exc).__name__}); the target keeps a progress "
+            "record: rerun the same command to complete it",
+            2,
+        ) from exc
+    return _print_report(report)
+
+
+def cmd_restore_dump(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    target = args.to_db or settings.mongo_db
+    directory: Path = args.directory
+    if not directory.is_dir():
+        raise CliError(f"{directory} is not a directory (give <dump>/<database>)")
+    try:
+        found = dumpformat.read_dump_directory(directory)
+        if not found:
+            raise CliError(f"no <collection>.bson files in {directory}")
+        bar, step = _progress("restore", len(found))
+        report = restore.restore_directory(
+            db.get_client(),
+            directory,
+            target,
+            drop=args.drop,
+            source=f"dump {directory.resolve()}",
+            on_collection=step,
+        )
+        bar.finish()
+    except restore.RestoreRefused as exc:
+        raise CliError(str(exc)) from exc
+    except PyMongoError as exc:
+        raise CliError(
+            f"MongoDB error during restore ({type(exc).__name__}); rerun to complete it", 2
+        ) from exc
+    return _print_report(report)
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    kept, deleted = backup.prune_backups(
+        get_s3(), settings.backups_bucket, policy_from(settings), dry_run=args.dry_run
+    )
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"kept {len(kept)} backups; {verb} {len(deleted)}")
+    for backup_id in deleted:
+        print(f"  {verb}: {backup_id}")
+    return 0

@@ -1,0 +1,79 @@
+"""``fetms backup ...``: the commands of the runbook, run for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import bson
+import pytest
+
+from chalicelib.cli import main
+from tests.support.factories import make_school, make_teacher
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_backup_create_list_verify_restore(
+    db: Any, backups: tuple[Any, str], restore_db: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_school(db)
+    for _ in range(4):
+        make_teacher(db)
+    code, out, _ = run(capsys, "backup", "create")
+    assert code == 0, out
+    assert "verified" in out and "documents" in out
+    backup_id = out.split()[1].rstrip(":")
+
+    code, out, _ = run(capsys, "backup", "list")
+    assert code == 0 and backup_id in out and "daily" in out
+
+    code, out, _ = run(capsys, "backup", "verify", backup_id)
+    assert code == 0 and "hashes and counts match" in out
+
+    code, out, _ = run(capsys, "backup", "restore", backup_id, "--to-db", restore_db.name)
+    assert code == 0, out
+    assert "counts match" in out
+    assert restore_db.teachers.count_documents({}) == 4
+
+    # a second restore into the now non-empty database is refused without --drop
+    code, _, err = run(capsys, "backup", "restore", backup_id, "--to-db", restore_db.name)
+    assert code == 1 and "not empty" in err and "--drop" in err
+    code, out, _ = run(capsys, "backup", "restore", backup_id, "--to-db", restore_db.name, "--drop")
+    assert code == 0 and "counts match" in out
+
+    code, out, _ = run(capsys, "backup", "prune", "--dry-run")
+    assert code == 0 and "kept 1 backups" in out
+
+
+def test_restore_dump_directory_and_errors(
+    db: Any, restore_db: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "fetms"
+    out_dir.mkdir()
+    (out_dir / "stages.bson").write_bytes(
+        b"".join(bson.encode({"title": f"S{i}", "order": i}) for i in range(3))
+    )
+    code, out, _ = run(capsys, "backup", "restore-dump", str(out_dir), "--to-db", restore_db.name)
+    assert code == 0 and "counts match" in out
+    assert restore_db.stages.count_documents({}) == 3
+
+    code, _, err = run(capsys, "backup", "verify", "not-an-id")
+    assert code == 1 and "not a backup id" in err
+    code, _, err = run(capsys, "backup", "verify", "20200101T000000Z")
+    assert code == 1 and "not found" in err
+    code, _, err = run(capsys, "backup", "restore-dump", str(tmp_path / "missing"))
+    assert code == 1 and "not a directory" in err
+
+
+def test_backup_help_lists_every_action(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backup", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for action in ("create", "list", "verify", "restore", "restore-dump", "prune"):
+        assert action in out
