@@ -1,0 +1,24 @@
+"""Dashboard statistics (FETMS ``GET /stats/dashboard``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import ApiRequest, route
+from chalicelib.db import get_db
+from chalicelib.models.teachers import DashboardQuery
+from chalicelib.services import stats
+
+bp = Blueprint(__name__)
+
+
+@route(
+    bp,
+    "/api/stats/dashboard",
+    summary="Dashboard: KPIs, expiring documents, charts and candidates (FETMS filters)",
+    query=DashboardQuery,
+)
+def get_dashboard(req: ApiRequest) -> dict[str, Any]:
+    return stats.dashboard(get_db(), req.query)

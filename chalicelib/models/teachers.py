@@ -1,0 +1,351 @@
+"""Teachers: the full FETMS profile, its partial update, list/export filters and outputs.
+
+Conventions for FETMS form compatibility: an empty string sent for a date, a number or an enum
+means "no value" (``None``); numeric strings are accepted for salaries. File paths
+(``documents.*.filePath``, ``profilePicture``, ``documentBoxes``, ``otherDocuments``) and server
+fields (``_id``, ``__v``, timestamps, ``stageHistory``...) may be echoed back by a client that
+sends a whole loaded teacher, but they are ignored: only the documents routes write them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, EmailStr, Field, PlainSerializer
+
+from chalicelib.models.base import (
+    InputModel,
+    LongText,
+    ObjectIdStr,
+    OutputModel,
+    QueryModel,
+    ShortText,
+    _to_utc_datetime,
+)
+from chalicelib.models.common import SoftDeletableOut
+
+MAX_SALARY = 100_000_000
+MAX_REORDER = 1000
+
+
+class HiringStatus(StrEnum):
+    NEWLY_HIRED = "Newly Hired"
+    RE_HIRED = "Re-Hired"
+
+
+class Gender(StrEnum):
+    MALE = "Male"
+    FEMALE = "Female"
+    OTHER = "Other"
+
+
+class DocumentStatus(StrEnum):
+    MISSING = "missing"
+    VALID = "valid"
+    EXPIRED = "expired"
+
+
+class ExpiringDocument(StrEnum):
+    """Document types with an expiry date (keys of the dashboard ``expiry`` section)."""
+
+    ARC = "arc"
+    WORK_PERMIT = "workPermit"
+    PASSPORT = "passport"
+    TEACHING_LICENSE = "teachingLicense"
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value
+
+
+def _number(value: Any) -> Any:
+    """``""`` → None; ``"60000"``/``"60,000"`` → 60000 (FETMS forms send strings)."""
+    value = _blank_to_none(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            number = float(text)
+        except ValueError as exc:
+            raise ValueError("must be a number") from exc
+        return int(number) if number.is_integer() else number
+    return value
+
+
+def _ref_id(value: Any) -> Any:
+    """A reference sent as an id, ``""``/null (none) or a populated object with ``_id``."""
+    value = _blank_to_none(value)
+    if isinstance(value, dict) and isinstance(value.get("_id"), str):
+        return value["_id"]
+    return value
+
+
+StoredDate = Annotated[
+    datetime,
+    BeforeValidator(_to_utc_datetime),
+    PlainSerializer(
+        lambda v: v.isoformat().replace("+00:00", "Z"), return_type=str, when_used="json"
+    ),
+]
+"""Like ``base.UtcDateTime`` but kept a ``datetime`` by ``to_document`` (stored as a BSON Date;
+``base.UtcDateTime`` serialises to a string in python mode too)."""
+OptDate = Annotated[StoredDate | None, BeforeValidator(_blank_to_none)]
+Money = Annotated[
+    Annotated[float | int, Field(ge=0, le=MAX_SALARY)] | None,
+    BeforeValidator(_number),
+]
+OptHiring = Annotated[HiringStatus | None, BeforeValidator(_blank_to_none)]
+OptGender = Annotated[Gender | None, BeforeValidator(_blank_to_none)]
+OptStatus = Annotated[DocumentStatus | None, BeforeValidator(_blank_to_none)]
+OptEmail = Annotated[EmailStr | None, BeforeValidator(_blank_to_none)]
+RefId = Annotated[ObjectIdStr | None, BeforeValidator(_ref_id)]
+Seniority = Annotated[Annotated[str, Field(max_length=50)] | int | None, Field(default=None)]
+Ignored = Annotated[Any, Field(default=None, exclude=True)]
+"""Accepted so a client may echo a loaded teacher back; never written."""
+
+
+class Nationality(InputModel):
+    chinese: ShortText | None = None
+    english: ShortText | None = None
+
+
+class Address(InputModel):
+    taiwan: LongText | None = None
+    home: LongText | None = None
+
+
+class PersonalInfo(InputModel):
+    chineseName: ShortText | None = None
+    englishName: ShortText | None = None
+    serviceSchool: ShortText | None = None
+    nationality: Nationality | None = None
+    phone: ShortText | None = None
+    dob: OptDate = None
+    gender: OptGender = None
+    address: Address | None = None
+    hiringStatus: OptHiring = None
+
+
+class EmergencyContact(InputModel):
+    name: ShortText | None = None
+    relationship: ShortText | None = None
+    phone: ShortText | None = None
+    email: OptEmail = None
+
+
+class PassportDetails(InputModel):
+    number: ShortText | None = None
+    expiryDate: OptDate = None
+    issuingCountry: ShortText | None = None
+    issuingAuthority: ShortText | None = None
+    issueDate: OptDate = None
+
+
+class Education(InputModel):
+    degree: ShortText | None = None
+    major: ShortText | None = None
+    school: ShortText | None = None
+
+
+class TeachingLicense(InputModel):
+    expiryDate: OptDate = None
+
+
+class CriminalRecord(InputModel):
+    issueDate: OptDate = None
+
+
+class WorkPermitDetails(InputModel):
+    issueDate: OptDate = None
+    expiryDate: OptDate = None
+    startDate: OptDate = None
+    permitNumber: ShortText | None = None
+
+
+class ContractDetails(InputModel):
+    contractStartDate: OptDate = None
+    contractEndDate: OptDate = None
+    payStartDate: OptDate = None
+    payEndDate: OptDate = None
+    senioritySalary: Seniority = None
+    seniorityLeave: Seniority = None
+    salary: Money = None
+    hasSalaryIncrease: bool | None = None
+    salaryIncreaseDate: OptDate = None
+    estimatedPromotedSalary: Money = None
+
+
+class ArcDetails(InputModel):
+    expiryDate: OptDate = None
+    purpose: ShortText | None = None
+
+
+class CoreDocument(InputModel):
+    """Metadata of a core document; the file itself is managed by the documents routes."""
+
+    number: ShortText | None = None
+    expiryDate: OptDate = None
+    status: OptStatus = None
+    filePath: Ignored = None
+    # Echoed by clients that send back a loaded teacher (upload metadata); ignored.
+    uploadDate: Ignored = None
+    originalName: Ignored = None
+
+
+class Documents(InputModel):
+    passport: CoreDocument | None = None
+    arc: CoreDocument | None = None
+    contract: CoreDocument | None = None
+    workPermit: CoreDocument | None = None
+
+
+class _TeacherFields(InputModel):
+    middleName: ShortText | None = None
+    school: RefId = None
+    project: RefId = None
+    remarks: LongText | None = None
+    personalInfo: PersonalInfo | None = None
+    emergencyContact: EmergencyContact | None = None
+    passportDetails: PassportDetails | None = None
+    education: Education | None = None
+    teachingLicense: TeachingLicense | None = None
+    criminalRecord: CriminalRecord | None = None
+    workPermitDetails: WorkPermitDetails | None = None
+    contractDetails: ContractDetails | None = None
+    arcDetails: ArcDetails | None = None
+    documents: Documents | None = None
+    pipelineStage: ShortText | None = None
+    pipelineOrder: int | None = Field(default=None, ge=0, le=10_000_000)
+    # Server-managed fields a client may echo back; never written from a request.
+    id: Ignored = Field(default=None, alias="_id", exclude=True)
+    version: Ignored = Field(default=None, alias="__v", exclude=True)
+    createdAt: Ignored = None
+    updatedAt: Ignored = None
+    profilePicture: Ignored = None
+    documentBoxes: Ignored = None
+    otherDocuments: Ignored = None
+    stageHistory: Ignored = None
+    isDeleted: Ignored = None
+    deletedAt: Ignored = None
+    deletedBy: Ignored = None
+
+
+class TeacherCreate(_TeacherFields):
+    firstName: Annotated[str, Field(min_length=1, max_length=200)]
+    lastName: Annotated[str, Field(min_length=1, max_length=200)]
+    email: EmailStr
+
+
+class TeacherUpdate(_TeacherFields):
+    """Any subset of the profile; nested sections merge field by field."""
+
+    firstName: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    lastName: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    email: EmailStr | None = None
+
+
+class PipelineReorder(InputModel):
+    """FETMS ``PUT /teachers/pipeline/reorder``: move these teachers to ``stage`` in this order."""
+
+    stage: Annotated[str, Field(min_length=1, max_length=64)]
+    teacherIds: list[ObjectIdStr] = Field(max_length=MAX_REORDER)
+
+
+SortField = Literal[
+    "createdAt",
+    "updatedAt",
+    "firstName",
+    "lastName",
+    "email",
+    "nationality",
+    "gender",
+    "hiringStatus",
+    "degree",
+    "school",
+    "pipelineStage",
+    "pipelineOrder",
+    "salary",
+    "contractStartDate",
+    "contractEndDate",
+    "arcExpiry",
+    "workPermitExpiry",
+    "passportExpiry",
+    "teachingLicenseExpiry",
+]
+
+
+class TeacherFilterQuery(QueryModel):
+    """Filters shared by the list and the export."""
+
+    projectId: ObjectIdStr | None = None
+    pipelineStage: str | None = Field(default=None, max_length=64)
+    school: ObjectIdStr | None = None
+    nationality: str | None = Field(default=None, max_length=200)
+    gender: str | None = Field(default=None, max_length=50)
+    hiringStatus: str | None = Field(default=None, max_length=50)
+    degree: str | None = Field(default=None, max_length=200)
+    expiringDocument: ExpiringDocument | None = None
+    expiringWithinDays: int | None = Field(default=None, ge=0, le=3650)
+    search: str | None = Field(default=None, max_length=200)
+    sort: SortField = "createdAt"
+    order: Literal["asc", "desc"] | None = None
+
+
+class TeacherListQuery(TeacherFilterQuery):
+    limit: int | None = Field(default=None, ge=1)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
+class TeacherExportQuery(TeacherFilterQuery):
+    format: Literal["csv", "xlsx"] = "csv"
+
+
+class PipelineQuery(QueryModel):
+    projectId: ObjectIdStr | None = None
+    limit: int | None = Field(
+        default=None, ge=1, le=1000, description="Cards per column (default 200)."
+    )
+
+
+class DashboardQuery(QueryModel):
+    """FETMS dashboard filters; ``Unspecified`` selects teachers without a value."""
+
+    projectId: ObjectIdStr | None = None
+    gender: str | None = Field(default=None, max_length=50)
+    nationality: str | None = Field(default=None, max_length=200)
+    degree: str | None = Field(default=None, max_length=200)
+    salaryRange: str | None = Field(default=None, max_length=50)
+    hiringStatus: str | None = Field(default=None, max_length=50)
+    pipelineStage: str | None = Field(default=None, max_length=64)
+    seniority: str | None = Field(default=None, max_length=50)
+
+
+class TeacherOut(SoftDeletableOut):
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    school: Any = None
+    project: Any = None
+    pipelineStage: str | None = None
+    pipelineOrder: int | float | None = None
+
+
+class PipelineColumnOut(OutputModel):
+    """One kanban column: a stage (or ``uncategorized``) with its first cards in order."""
+
+    id: str = Field(alias="_id")
+    title: str
+    order: int = 0
+    isEmployed: bool = False
+    count: int = Field(default=0, description="Teachers in the column (cards may be fewer).")
+    teachers: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ReorderOut(OutputModel):
+    message: str
+    stage: str
+    updated: int
+    moved: int = Field(default=0, description="Teachers whose stage changed.")

@@ -1,0 +1,167 @@
+"""Teacher export: CSV (UTF-8 with BOM) or XLSX, same filters as the list, import-ready columns.
+
+Headers are dot-notation field paths the import accepts back. References are exported by name
+(``school`` → the school's Chinese name, ``project`` → the project code, ``pipelineStage`` → the
+stage title), dates as ISO dates (``YYYY-MM-DD``). Text cells starting with ``= + - @`` (or a tab /
+carriage return) are prefixed with ``'`` so spreadsheets never evaluate them as formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.db import TEACHERS, Db, Document
+from chalicelib.models.teachers import TeacherExportQuery
+from chalicelib.services import common
+from chalicelib.services.pipeline import UNCATEGORIZED_TITLE, live_stages
+from chalicelib.services.teachers import POPULATE, build_match, sort_spec
+
+MAX_EXPORT_ROWS = 50_000
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS: tuple[str, ...] = (
+    "_id",
+    "firstName",
+    "middleName",
+    "lastName",
+    "email",
+    "school",
+    "project",
+    "pipelineStage",
+    "personalInfo.chineseName",
+    "personalInfo.englishName",
+    "personalInfo.serviceSchool",
+    "personalInfo.nationality.english",
+    "personalInfo.nationality.chinese",
+    "personalInfo.phone",
+    "personalInfo.dob",
+    "personalInfo.gender",
+    "personalInfo.address.taiwan",
+    "personalInfo.address.home",
+    "personalInfo.hiringStatus",
+    "emergencyContact.name",
+    "emergencyContact.relationship",
+    "emergencyContact.phone",
+    "emergencyContact.email",
+    "passportDetails.number",
+    "passportDetails.expiryDate",
+    "passportDetails.issuingCountry",
+    "passportDetails.issuingAuthority",
+    "passportDetails.issueDate",
+    "education.degree",
+    "education.major",
+    "education.school",
+    "teachingLicense.expiryDate",
+    "criminalRecord.issueDate",
+    "workPermitDetails.issueDate",
+    "workPermitDetails.expiryDate",
+    "workPermitDetails.startDate",
+    "workPermitDetails.permitNumber",
+    "contractDetails.contractStartDate",
+    "contractDetails.contractEndDate",
+    "contractDetails.payStartDate",
+    "contractDetails.payEndDate",
+    "contractDetails.senioritySalary",
+    "contractDetails.seniorityLeave",
+    "contractDetails.salary",
+    "contractDetails.hasSalaryIncrease",
+    "contractDetails.salaryIncreaseDate",
+    "contractDetails.estimatedPromotedSalary",
+    "arcDetails.expiryDate",
+    "arcDetails.purpose",
+    "remarks",
+    "createdAt",
+)
+
+
+@dataclass(frozen=True)
+class Exported:
+    body: str | bytes
+    content_type: str
+    filename: str
+    rows: int
+
+
+def neutralise(value: str) -> str:
+    """Defuse spreadsheet formulas (CSV/formula injection)."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def cell(value: Any) -> Any:
+    """A stored value as an export cell: ISO dates, plain numbers/booleans, neutralised text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    return neutralise(str(value))
+
+
+def _get(doc: Document, path: str) -> Any:
+    value: Any = doc
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def rows(db: Db, query: TeacherExportQuery) -> Iterator[list[Any]]:
+    """Export rows for the filtered teachers (one aggregation, streamed)."""
+    titles = {str(s["_id"]): str(s.get("title", "")) for s in live_stages(db)}
+    pipeline: list[Document] = [
+        {"$match": build_match(db, query, common.utcnow())},
+        {"$sort": sort_spec(query)},
+        {"$limit": MAX_EXPORT_ROWS},
+        *POPULATE,
+    ]
+    for doc in db[TEACHERS].aggregate(pipeline):
+        school = doc.get("school") if isinstance(doc.get("school"), dict) else {}
+        project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
+        values = {
+            "school": _get(school or {}, "name.chinese"),
+            "project": (project or {}).get("code"),
+            "pipelineStage": titles.get(str(doc.get("pipelineStage")), UNCATEGORIZED_TITLE),
+            "_id": str(doc["_id"]),
+        }
+        yield [cell(values[c] if c in values else _get(doc, c)) for c in COLUMNS]
+
+
+def to_csv(data: Iterable[list[Any]]) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(data)
+    return buffer.getvalue()
+
+
+def to_xlsx(data: Iterable[list[Any]]) -> bytes:
+    openpyxl: Any = importlib.import_module("openpyxl")
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Teachers")
+    sheet.append(list(COLUMNS))
+    for row in data:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_teachers(db: Db, query: TeacherExportQuery) -> Exported:
+    data = list(rows(db, query))
+    stamp = common.utcnow().strftime("%Y%m%d")
+    if query.format == "xlsx":
+        return Exported(to_xlsx(data), XLSX_TYPE, f"teachers-{stamp}.xlsx", len(data))
+    return Exported(to_csv(data), CSV_TYPE, f"teachers-{stamp}.csv", len(data))

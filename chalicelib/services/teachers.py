@@ -1,0 +1,395 @@
+"""Teachers: create, read (school and project populated), merge update, soft delete, restore, list.
+
+Rules kept here:
+* ``email`` is unique among non-deleted teachers, case-insensitively (409 otherwise).
+* ``school`` and ``personalInfo.serviceSchool`` stay consistent: a school id fills the name, a
+  known school name links the id, an unknown school id is a 400.
+* ``project`` must be an existing active project.
+* ``pipelineStage`` is ``uncategorized`` or a live stage id; every change appends to the
+  append-only ``stageHistory``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from chalicelib.db import PROJECTS, SCHOOLS, TEACHERS, Db, Document
+from chalicelib.errors import Conflict, FieldError, NotFound, ValidationFailed
+from chalicelib.models.teachers import TeacherCreate, TeacherFilterQuery, TeacherUpdate
+from chalicelib.services import audit, common
+from chalicelib.services.actor import Actor
+from chalicelib.services.common import (
+    NOT_DELETED,
+    Page,
+    flatten_for_set,
+    get_or_404,
+    parse_object_id,
+    search_pattern,
+    stamp_new,
+    versioned_update,
+)
+from chalicelib.services.pipeline import check_stage, history_entry, live_stage_ids
+from chalicelib.services.stages import UNCATEGORIZED
+
+WHAT = "Teacher"
+DOCUMENT_TYPES = ("passport", "arc", "contract", "workPermit")
+EXPIRY_FIELDS = {
+    "arc": "arcDetails.expiryDate",
+    "workPermit": "workPermitDetails.expiryDate",
+    "passport": "passportDetails.expiryDate",
+    "teachingLicense": "teachingLicense.expiryDate",
+}
+SORT_FIELDS = {
+    "createdAt": "createdAt",
+    "updatedAt": "updatedAt",
+    "firstName": "firstName",
+    "lastName": "lastName",
+    "email": "email",
+    "nationality": "personalInfo.nationality.english",
+    "gender": "personalInfo.gender",
+    "hiringStatus": "personalInfo.hiringStatus",
+    "degree": "education.degree",
+    "school": "personalInfo.serviceSchool",
+    "pipelineStage": "pipelineStage",
+    "pipelineOrder": "pipelineOrder",
+    "salary": "contractDetails.salary",
+    "contractStartDate": "contractDetails.contractStartDate",
+    "contractEndDate": "contractDetails.contractEndDate",
+    "arcExpiry": "arcDetails.expiryDate",
+    "workPermitExpiry": "workPermitDetails.expiryDate",
+    "passportExpiry": "passportDetails.expiryDate",
+    "teachingLicenseExpiry": "teachingLicense.expiryDate",
+}
+DESCENDING_BY_DEFAULT = frozenset({"createdAt", "updatedAt"})
+REQUIRED_FIELDS = ("firstName", "lastName", "email")
+UNSPECIFIED = "unspecified"
+
+POPULATE: list[Document] = [
+    {
+        "$lookup": {
+            "from": SCHOOLS,
+            "localField": "school",
+            "foreignField": "_id",
+            "as": "school",
+            "pipeline": [{"$project": {"name": 1, "address": 1, "isDeleted": 1}}],
+        }
+    },
+    {"$unwind": {"path": "$school", "preserveNullAndEmptyArrays": True}},
+    {
+        "$lookup": {
+            "from": PROJECTS,
+            "localField": "project",
+            "foreignField": "_id",
+            "as": "project",
+            "pipeline": [{"$project": {"name": 1, "code": 1, "isActive": 1}}],
+        }
+    },
+    {"$unwind": {"path": "$project", "preserveNullAndEmptyArrays": True}},
+]
+"""``school`` and ``project`` replaced by small populated objects (null when unset/unknown)."""
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def get_teacher(db: Db, teacher_id: str) -> Document:
+    oid = parse_object_id(teacher_id)
+    found = list(db[TEACHERS].aggregate([{"$match": {"_id": oid, **NOT_DELETED}}, *POPULATE]))
+    if not found:
+        raise NotFound(detail=f"{WHAT} not found")
+    return _fill_missing_refs(found[0])
+
+
+def list_teachers(
+    db: Db, filters: TeacherFilterQuery, *, limit: int, offset: int, now: datetime | None = None
+) -> Page:
+    """One aggregation for the page (populated), at most one count."""
+    match = build_match(db, filters, now or common.utcnow())
+    pipeline: list[Document] = [
+        {"$match": match},
+        {"$sort": sort_spec(filters)},
+        {"$skip": offset},
+        {"$limit": limit},
+        *POPULATE,
+    ]
+    items = [_fill_missing_refs(doc) for doc in db[TEACHERS].aggregate(pipeline)]
+    if offset == 0 and len(items) < limit:
+        total = len(items)
+    else:
+        total = db[TEACHERS].count_documents(match)
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def _fill_missing_refs(doc: Document) -> Document:
+    doc.setdefault("school", None)
+    doc.setdefault("project", None)
+    return doc
+
+
+def sort_spec(filters: TeacherFilterQuery) -> dict[str, int]:
+    key = filters.sort
+    order = filters.order or ("desc" if key in DESCENDING_BY_DEFAULT else "asc")
+    direction = -1 if order == "desc" else 1
+    return {SORT_FIELDS[key]: direction, "_id": direction}
+
+
+def value_condition(value: str) -> Any:
+    """Exact value, or "no value" for ``Unspecified`` (missing, null or empty)."""
+    if value.strip().lower() == UNSPECIFIED:
+        return {"$in": [None, ""]}
+    return value
+
+
+def stage_condition(db: Db, value: str) -> Any:
+    """A stage id, or ``uncategorized`` = explicit, missing, or a stage that no longer exists."""
+    if value == UNCATEGORIZED:
+        return {"$nin": live_stage_ids(db)}
+    return value
+
+
+def build_match(db: Db, filters: TeacherFilterQuery, now: datetime) -> Document:
+    """The ``$match`` for the list and the export (values are matched, never interpreted)."""
+    match: Document = dict(NOT_DELETED)
+    if filters.projectId:
+        match["project"] = parse_object_id(filters.projectId, "projectId")
+    if filters.school:
+        match["school"] = parse_object_id(filters.school, "school")
+    if filters.pipelineStage:
+        match["pipelineStage"] = stage_condition(db, filters.pipelineStage)
+    simple = {
+        "personalInfo.nationality.english": filters.nationality,
+        "personalInfo.gender": filters.gender,
+        "personalInfo.hiringStatus": filters.hiringStatus,
+        "education.degree": filters.degree,
+    }
+    for path, value in simple.items():
+        if value:
+            match[path] = value_condition(value)
+    if filters.expiringDocument:
+        days = filters.expiringWithinDays if filters.expiringWithinDays is not None else 30
+        match[EXPIRY_FIELDS[filters.expiringDocument]] = {"$lte": now + timedelta(days=days)}
+    elif filters.expiringWithinDays is not None:
+        raise ValidationFailed(
+            detail="expiringWithinDays needs expiringDocument",
+            errors=[FieldError("expiringDocument", "required with expiringWithinDays")],
+        )
+    if filters.search:
+        pattern = search_pattern(filters.search)
+        match["$or"] = [
+            {"firstName": pattern},
+            {"lastName": pattern},
+            {"middleName": pattern},
+            {"email": pattern},
+            {"personalInfo.englishName": pattern},
+            {"personalInfo.chineseName": pattern},
+        ]
+    return match
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
+    fields = _clean(data.to_document())
+    fields = {k: v for k, v in fields.items() if v is not None}
+    _check_email_free(db, fields["email"], None)
+    now = common.utcnow()
+    _resolve_links(db, fields, fields)
+    stage = fields.get("pipelineStage") or UNCATEGORIZED
+    fields["pipelineStage"] = check_stage(db, stage)
+    fields.setdefault("pipelineOrder", 0)
+    documents = fields.get("documents") or {}
+    for doc_type in DOCUMENT_TYPES:
+        entry = documents.get(doc_type) or {}
+        entry.setdefault("status", "missing")
+        documents[doc_type] = entry
+    fields["documents"] = documents
+    doc = stamp_new(
+        {
+            **fields,
+            "documentBoxes": [],
+            "otherDocuments": [],
+            "stageHistory": [history_entry(None, fields["pipelineStage"], now, actor)],
+            "isDeleted": False,
+        },
+        now,
+    )
+    try:
+        db[TEACHERS].insert_one(doc)
+    except DuplicateKeyError as exc:
+        raise _duplicate_email(fields["email"]) from exc
+    audit.record(db, actor, "create", TEACHERS, doc["_id"], after=doc)
+    return get_teacher(db, str(doc["_id"]))
+
+
+def update_teacher(
+    db: Db, teacher_id: str, data: TeacherUpdate, actor: Actor, expected_version: int | None
+) -> Document:
+    """Merge the sent fields into the teacher (nested sections merge field by field)."""
+    oid = parse_object_id(teacher_id)
+    sent = _clean(data.to_document())
+    for name in REQUIRED_FIELDS:
+        if name in sent and not sent[name]:
+            raise ValidationFailed(
+                detail=f"'{name}' cannot be empty", errors=[FieldError(name, "cannot be empty")]
+            )
+    before = get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT)
+    if "email" in sent:
+        _check_email_free(db, sent["email"], oid)
+    changes = flatten_for_set("", sent)
+    _resolve_links(db, sent, changes)
+    update: Document = {"$set": changes}
+    now = common.utcnow()
+    if "pipelineStage" in changes:
+        new_stage = check_stage(db, changes["pipelineStage"] or UNCATEGORIZED)
+        changes["pipelineStage"] = new_stage
+        if new_stage != before.get("pipelineStage"):
+            entry = history_entry(before.get("pipelineStage"), new_stage, now, actor)
+            update["$push"] = {"stageHistory": entry}
+    if not changes:
+        return get_teacher(db, teacher_id)
+    after = versioned_update(
+        db[TEACHERS],
+        {"_id": oid, **NOT_DELETED},
+        update,
+        expected_version=expected_version,
+        what=WHAT,
+        now=now,
+    )
+    audit.record(db, actor, "update", TEACHERS, oid, before=before, after=after)
+    if "$push" in update:
+        audit.record(
+            db,
+            actor,
+            "stage_move",
+            TEACHERS,
+            oid,
+            before={"pipelineStage": before.get("pipelineStage")},
+            after={"pipelineStage": changes["pipelineStage"]},
+        )
+    return get_teacher(db, teacher_id)
+
+
+def delete_teacher(db: Db, teacher_id: str, actor: Actor, expected_version: int | None) -> Document:
+    oid = parse_object_id(teacher_id)
+    deleted = versioned_update(
+        db[TEACHERS],
+        {"_id": oid, **NOT_DELETED},
+        {"$set": {"isDeleted": True, "deletedAt": common.utcnow(), "deletedBy": actor.email}},
+        expected_version=expected_version,
+        what=WHAT,
+    )
+    audit.record(
+        db, actor, "delete", TEACHERS, oid, before={"isDeleted": False}, after={"isDeleted": True}
+    )
+    return deleted
+
+
+def restore_teacher(
+    db: Db, teacher_id: str, actor: Actor, expected_version: int | None
+) -> Document:
+    """Undelete; refused (409) when a live teacher now uses the same email."""
+    oid = parse_object_id(teacher_id)
+    current = get_or_404(db[TEACHERS], {"_id": oid, "isDeleted": True}, "Deleted teacher")
+    if current.get("email"):
+        _check_email_free(db, str(current["email"]), oid)
+    restored = versioned_update(
+        db[TEACHERS],
+        {"_id": oid, "isDeleted": True},
+        {"$set": {"isDeleted": False}, "$unset": {"deletedAt": "", "deletedBy": ""}},
+        expected_version=expected_version,
+        what="Deleted teacher",
+    )
+    audit.record(
+        db, actor, "restore", TEACHERS, oid, before={"isDeleted": True}, after={"isDeleted": False}
+    )
+    return get_teacher(db, str(restored["_id"]))
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _clean(fields: Document) -> Document:
+    """Drop echoed read-only values (excluded by the model) and normalise the email."""
+    if isinstance(fields.get("email"), str):
+        fields["email"] = fields["email"].strip()
+    return _prune(fields)
+
+
+def _prune(value: Document) -> Document:
+    """Remove sections left empty once ignored keys are gone (``{}`` would wipe a section)."""
+    pruned: Document = {}
+    for key, inner in value.items():
+        if isinstance(inner, dict):
+            inner = _prune(inner)
+            if not inner:
+                continue
+        pruned[key] = inner
+    return pruned
+
+
+def _check_email_free(db: Db, email: str, own_id: ObjectId | None) -> None:
+    query: Document = {"email": {"$regex": f"^{re.escape(email)}$", "$options": "i"}}
+    query.update(NOT_DELETED)
+    if own_id is not None:
+        query["_id"] = {"$ne": own_id}
+    if db[TEACHERS].find_one(query, {"_id": 1}) is not None:
+        raise _duplicate_email(email)
+
+
+def _duplicate_email(email: str) -> Conflict:
+    return Conflict(
+        detail=f"A teacher with email '{email}' already exists",
+        errors=[FieldError("email", "must be unique")],
+    )
+
+
+def _resolve_links(db: Db, sent: Document, target: Document) -> None:
+    """Validate ``school``/``project`` and keep ``school`` ↔ ``serviceSchool`` consistent.
+
+    ``sent`` is what the client sent (nested); ``target`` receives the values to store (the
+    nested document on create, the flattened ``$set`` on update).
+    """
+    flat = target is not sent
+    if "project" in sent and sent["project"] is not None:
+        pid = parse_object_id(sent["project"], "project")
+        active = {"_id": pid, "isActive": {"$ne": False}}
+        if db[PROJECTS].find_one(active, {"_id": 1}) is None:
+            raise ValidationFailed(
+                detail="The project does not exist or is archived",
+                errors=[FieldError("project", "unknown or archived project")],
+            )
+        target["project"] = pid
+    personal = sent.get("personalInfo") if isinstance(sent.get("personalInfo"), dict) else None
+    name_sent = personal is not None and "serviceSchool" in personal
+    if "school" in sent and sent["school"] is not None:
+        sid = parse_object_id(sent["school"], "school")
+        school = db[SCHOOLS].find_one({"_id": sid, **NOT_DELETED}, {"name": 1})
+        if school is None:
+            raise ValidationFailed(
+                detail="The school does not exist",
+                errors=[FieldError("school", "unknown school")],
+            )
+        target["school"] = sid
+        name = (school.get("name") or {}).get("chinese")
+        if flat:
+            target["personalInfo.serviceSchool"] = name
+        else:
+            target.setdefault("personalInfo", {})["serviceSchool"] = name
+    elif name_sent and "school" not in sent:
+        assert personal is not None
+        target["school"] = _school_by_name(db, personal.get("serviceSchool"))
+
+
+def _school_by_name(db: Db, name: Any) -> ObjectId | None:
+    if not isinstance(name, str) or not name.strip():
+        return None
+    exact = {"$regex": f"^{re.escape(name.strip())}$", "$options": "i"}
+    query = {"$or": [{"name.chinese": exact}, {"name.english": exact}], **NOT_DELETED}
+    found = db[SCHOOLS].find_one(query, {"_id": 1})
+    return found["_id"] if found else None
