@@ -7,6 +7,7 @@ from chalicelib.api import (
     audit,
     auth,
     authorizer,
+    documents,
     guards,
     health,
     middleware,
@@ -45,5 +46,6 @@ for blueprint_module in (
     teachers,
     pipeline,
     stats,
+    documents,
 ):
     app.register_blueprint(blueprint_module.bp)

@@ -1,9 +1,18 @@
-"""S3 access: one client per process, bucket setup and health."""
+"""S3 access: one client per process, bucket setup and health, and the document vault's
+presigned uploads/downloads, verification, copies and zip assembly (the only S3 module)."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import tempfile
 import threading
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -128,3 +137,361 @@ def _best_effort(refused: list[str], what: str, bucket: str, call: Any) -> None:
             "bucket setting not applied",
             extra={"bucket": bucket, "setting": what, "error": type(exc).__name__},
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Document vault: presigned POST/GET, verification, copies, zip assembly.
+# Every other module reaches S3 through the functions below.
+# --------------------------------------------------------------------------------------------
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+WEBP = "image/webp"
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", WEBP: ".webp"}
+MAGIC_PREFIX_BYTES = 16
+SSE_ALGORITHM = "AES256"
+_UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
+MAX_FILE_NAME = 150
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    """What the browser needs to POST a file straight to S3."""
+
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    content_type: str
+    version_id: str | None
+    etag: str | None
+
+
+def sniff_content_type(prefix: bytes) -> str | None:
+    """The accepted type whose signature starts ``prefix`` (PDF, JPEG, PNG, WebP), else None."""
+    if prefix.startswith(b"%PDF-"):
+        return PDF
+    if prefix.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if prefix.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if len(prefix) >= 12 and prefix[:4] == b"RIFF" and prefix[8:12] == b"WEBP":
+        return WEBP
+    return None
+
+
+def safe_file_name(name: str | None, fallback: str = "document") -> str:
+    """A file name safe for a header, a zip entry or a disk: no path, no control characters."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    text = _UNSAFE_NAME_CHARS.sub("_", text)
+    text = re.sub(r"\s+", " ", text).strip(" .")
+    if not text or set(text) <= {"_", " ", "."}:
+        text = fallback
+    if len(text) > MAX_FILE_NAME:
+        stem, dot, ext = text.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            text = stem[: MAX_FILE_NAME - len(ext) - 1].rstrip() + "." + ext
+        else:
+            text = text[:MAX_FILE_NAME].rstrip()
+    return text
+
+
+def with_extension(name: str, content_type: str | None, source_key: str | None = None) -> str:
+    """``name`` with the extension of its content type (or of the stored key) when it has none."""
+    ext = EXTENSIONS.get(content_type or "")
+    if ext is None and source_key and "." in source_key.rsplit("/", 1)[-1]:
+        ext = "." + source_key.rsplit(".", 1)[-1].lower()[:10]
+    if not ext:
+        return name
+    if name.lower().endswith(ext) or (ext == ".jpg" and name.lower().endswith(".jpeg")):
+        return name
+    return name + ext
+
+
+def content_disposition(file_name: str, *, inline: bool = False) -> str:
+    """RFC 6266 header value: an ASCII fallback plus the UTF-8 name (RFC 5987)."""
+    safe = safe_file_name(file_name)
+    ascii_name = safe.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(safe, safe='')}"
+
+
+def presign_post(
+    s3: Any,
+    bucket: str,
+    key: str,
+    *,
+    content_type: str,
+    max_bytes: int,
+    expires_in: int,
+    now: datetime,
+) -> PresignedPost:
+    """A presigned POST bound to one key, one content type and a size range (1..max_bytes)."""
+    fields = {"Content-Type": content_type, "x-amz-server-side-encryption": SSE_ALGORITHM}
+    conditions: list[Any] = [
+        {"bucket": bucket},
+        ["eq", "$key", key],
+        {"Content-Type": content_type},
+        {"x-amz-server-side-encryption": SSE_ALGORITHM},
+        ["content-length-range", 1, max_bytes],
+    ]
+    post = s3.generate_presigned_post(
+        Bucket=bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
+    )
+    return PresignedPost(
+        url=post["url"],
+        fields={str(k): str(v) for k, v in post["fields"].items()},
+        expires_at=now + timedelta(seconds=expires_in),
+    )
+
+
+def presign_get(
+    s3: Any,
+    bucket: str,
+    key: str,
+    *,
+    file_name: str,
+    content_type: str | None,
+    expires_in: int,
+    inline: bool = False,
+) -> str:
+    """A short-lived download URL whose response carries a safe ``Content-Disposition``."""
+    params: dict[str, Any] = {
+        "Bucket": bucket,
+        "Key": key,
+        "ResponseContentDisposition": content_disposition(file_name, inline=inline),
+    }
+    if content_type:
+        params["ResponseContentType"] = content_type
+    url: str = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+    return url
+
+
+def head_object(s3: Any, bucket: str, key: str) -> ObjectInfo | None:
+    """Size, type and version of an object; None when it does not exist."""
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return ObjectInfo(
+        key=key,
+        size=int(head.get("ContentLength", 0)),
+        content_type=str(head.get("ContentType") or "").split(";")[0].strip().lower(),
+        version_id=head.get("VersionId"),
+        etag=head.get("ETag"),
+    )
+
+
+def read_prefix(
+    s3: Any, bucket: str, key: str, length: int = MAGIC_PREFIX_BYTES, version_id: str | None = None
+) -> bytes:
+    """The first ``length`` bytes of an object (a ranged GET, never the whole file)."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "Range": f"bytes=0-{length - 1}"}
+    if version_id:
+        params["VersionId"] = version_id
+    body = s3.get_object(**params)["Body"]
+    try:
+        data: bytes = body.read(length)
+    finally:
+        body.close()
+    return data
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of checking a stored object against what was declared."""
+
+    info: ObjectInfo | None
+    problem: str | None = None
+    too_large: bool = False
+
+    @property
+    def missing(self) -> bool:
+        return self.info is None
+
+
+def verify_object(s3: Any, bucket: str, key: str, *, content_type: str, max_bytes: int) -> Verdict:
+    """HEAD the object, then check size, stored content type and the file's leading bytes.
+
+    S3 enforces the POST policy; local emulators do not, so this is our own guard either way.
+    """
+    info = head_object(s3, bucket, key)
+    if info is None:
+        return Verdict(info=None, problem="The file has not been uploaded yet")
+    if info.size < 1:
+        return Verdict(info=info, problem="The uploaded file is empty")
+    if info.size > max_bytes:
+        return Verdict(
+            info=info,
+            problem=f"The uploaded file is {info.size} bytes; the limit is {max_bytes} bytes",
+            too_large=True,
+        )
+    if info.content_type != content_type:
+        return Verdict(
+            info=info,
+            problem=(
+                f"The file was stored as '{info.content_type or 'unknown'}', "
+                f"not the declared '{content_type}'"
+            ),
+        )
+    sniffed = sniff_content_type(read_prefix(s3, bucket, key, version_id=info.version_id))
+    if sniffed != content_type:
+        return Verdict(
+            info=info,
+            problem=f"The file's content is not a valid {EXTENSIONS[content_type][1:].upper()}",
+        )
+    return Verdict(info=info)
+
+
+def put_bytes(s3: Any, bucket: str, key: str, data: bytes, content_type: str) -> ObjectInfo:
+    """Store a small file (the FETMS multipart routes) encrypted, like a presigned upload."""
+    result = s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=data,
+        ContentType=content_type,
+        ServerSideEncryption=SSE_ALGORITHM,
+    )
+    return ObjectInfo(
+        key=key,
+        size=len(data),
+        content_type=content_type,
+        version_id=result.get("VersionId"),
+        etag=result.get("ETag"),
+    )
+
+
+def copy_object(s3: Any, bucket: str, source_key: str, dest_key: str) -> str | None:
+    """Server-side copy (no bytes through the Lambda); returns the new version id."""
+    result = s3.copy_object(
+        Bucket=bucket,
+        Key=dest_key,
+        CopySource={"Bucket": bucket, "Key": source_key},
+        ServerSideEncryption=SSE_ALGORITHM,
+        MetadataDirective="COPY",
+    )
+    version: str | None = result.get("VersionId")
+    return version
+
+
+def discard_object(s3: Any, bucket: str, key: str) -> int:
+    """Remove every version of an object that was never referenced (a rejected or abandoned
+    upload under its own server-generated key). Never used for a teacher's accepted files."""
+    removed = 0
+    paginator = s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket, Prefix=key):
+        entries = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+        for entry in entries:
+            if entry["Key"] != key:
+                continue
+            s3.delete_object(Bucket=bucket, Key=key, VersionId=entry["VersionId"])
+            removed += 1
+    if removed == 0:
+        s3.delete_object(Bucket=bucket, Key=key)
+    return removed
+
+
+def list_versions(s3: Any, bucket: str, key: str) -> list[dict[str, Any]]:
+    """Every stored version of ``key`` (newest first), for recovery and tests."""
+    page = s3.list_object_versions(Bucket=bucket, Prefix=key)
+    return [v for v in page.get("Versions", []) if v["Key"] == key]
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ZipResult:
+    info: ObjectInfo
+    names: list[str]
+    skipped: list[str]
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """De-duplicate (case-insensitively) as ``name.pdf``, ``name (2).pdf``, ``name (3).pdf``."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for name in names:
+        candidate = name
+        stem, dot, ext = name.rpartition(".")
+        if not dot or not stem:
+            stem, ext = name, ""
+        counter = 2
+        while candidate.lower() in seen:
+            candidate = f"{stem} ({counter}).{ext}" if ext else f"{stem} ({counter})"
+            counter += 1
+        seen.add(candidate.lower())
+        result.append(candidate)
+    return result
+
+
+def build_zip(
+    s3: Any,
+    bucket: str,
+    entries: list[ZipEntry],
+    dest_key: str,
+    *,
+    spool_bytes: int,
+    chunk_bytes: int = 1024 * 1024,
+) -> ZipResult:
+    """Stream each object into a zip (spooled to /tmp past ``spool_bytes``), upload it to S3.
+
+    Memory stays bounded: objects are copied in chunks and the archive spills to disk.
+    Entry names are made safe and unique; objects that no longer exist are skipped.
+    """
+    names = unique_names([safe_file_name(e.name) for e in entries])
+    written: list[str] = []
+    skipped: list[str] = []
+    with tempfile.SpooledTemporaryFile(max_size=spool_bytes) as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for entry, name in zip(entries, names, strict=True):
+                try:
+                    obj = s3.get_object(Bucket=bucket, Key=entry.key)
+                except ClientError as exc:
+                    if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                        skipped.append(entry.name)
+                        continue
+                    raise
+                body = obj["Body"]
+                try:
+                    info = zipfile.ZipInfo(name, date_time=_zip_time(obj.get("LastModified")))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with archive.open(info, "w", force_zip64=True) as target:
+                        shutil.copyfileobj(body, target, chunk_bytes)
+                finally:
+                    body.close()
+                written.append(name)
+        size = spool.tell()
+        spool.seek(0)
+        s3.upload_fileobj(
+            spool,
+            bucket,
+            dest_key,
+            ExtraArgs={"ContentType": "application/zip", "ServerSideEncryption": SSE_ALGORITHM},
+        )
+    return ZipResult(
+        info=ObjectInfo(dest_key, size, "application/zip", None, None),
+        names=written,
+        skipped=skipped,
+    )
+
+
+def _zip_time(value: Any) -> tuple[int, int, int, int, int, int]:
+    moment = value if isinstance(value, datetime) else datetime(1980, 1, 1)
+    return (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, 0)
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
