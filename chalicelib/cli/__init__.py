@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from chalicelib import __version__
-from chalicelib.cli import backup, common, local, maintenance
+from chalicelib.cli import backup, common, local, maintenance, migrate
 from chalicelib.cli.common import CliError
 
-COMMAND_MODULES = (local, backup, maintenance)
+COMMAND_MODULES = (local, backup, maintenance, migrate)
 
 
 def build_parser() -> argparse.ArgumentParser:

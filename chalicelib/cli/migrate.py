@@ -1,0 +1,131 @@
+"""``fetms migrate status | up [--to N] [--no-backup] | down --to N | new NAME``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+from chalicelib import db
+from chalicelib.cli.common import CliError
+from chalicelib.jobs import backup
+from chalicelib.migrations import runner
+from chalicelib.settings import get_settings
+from chalicelib.storage import get_s3
+
+
+def register(subparsers: Any) -> None:
+    group = subparsers.add_parser("migrate", help="data migrations (status, up, down, new)")
+    sub = group.add_subparsers(dest="migrate_command", metavar="ACTION", required=True)
+
+    st = sub.add_parser("status", help="list migrations: applied, pending or interrupted")
+    st.set_defaults(func=cmd_status)
+
+    up = sub.add_parser("up", help="apply pending migrations (a backup is taken first)")
+    up.add_argument("--to", type=int, default=None, metavar="N", help="stop after migration N")
+    up.add_argument("--no-backup", action="store_true", help="do not take a backup first")
+    up.add_argument(
+        "--wait", type=float, default=0, metavar="SECONDS", help="wait for another runner's lock"
+    )
+    up.add_argument(
+        "--uploads-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="FETMS backend/uploads directory (migration 0002; default UPLOADS_IMPORT_DIR)",
+    )
+    up.set_defaults(func=cmd_up)
+
+    down = sub.add_parser("down", help="revert applied migrations above N (0 = all)")
+    down.add_argument("--to", type=int, required=True, metavar="N")
+    down.add_argument("--wait", type=float, default=0, metavar="SECONDS")
+    down.set_defaults(func=cmd_down)
+
+    new = sub.add_parser("new", help="create chalicelib/migrations/NNNN_NAME.py from a template")
+    new.add_argument("name")
+    new.set_defaults(func=cmd_new)
+
+
+def _context(uploads_dir: Path | None = None) -> runner.MigrationContext:
+    settings = get_settings()
+    directory = uploads_dir or (
+        Path(settings.uploads_import_dir) if settings.uploads_import_dir else None
+    )
+    return runner.MigrationContext(
+        db=db.get_db(),
+        s3=get_s3(),
+        uploads_bucket=settings.uploads_bucket,
+        uploads_dir=directory,
+        log=print,
+    )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    rows = runner.status(db.get_db(), runner.discover())
+    print(f"{'MIGRATION':<28} {'STATE':<12} {'APPLIED AT':<26} {'MS':>7}")
+    for row in rows:
+        applied = row.applied_at.isoformat() if row.applied_at else ""
+        duration = "" if row.duration_ms is None else str(row.duration_ms)
+        print(f"{row.migration.id:<28} {row.state:<12} {applied:<26} {duration:>7}")
+    interrupted = [r.migration.id for r in rows if r.state == "interrupted"]
+    if interrupted:
+        print(f"interrupted: {', '.join(interrupted)} — run `fetms migrate up` to run them again")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    ctx = _context(args.uploads_dir)
+
+    def take_backup(todo: list[runner.Migration]) -> None:
+        if args.no_backup:
+            print("no backup taken (--no-backup)")
+            return
+        print(f"taking a backup before {len(todo)} migration(s)...")
+        manifest = backup.create_backup(
+            ctx.db, get_s3(), settings.backups_bucket, app_version=settings.app_version
+        )
+        print(f"backup {manifest['id']} ({manifest['totals']['documents']} documents)")
+
+    try:
+        results = runner.migrate_up(
+            ctx, runner.discover(), to=args.to, wait_seconds=args.wait, before=take_backup
+        )
+    except runner.MigrationError as exc:
+        raise CliError(str(exc)) from exc
+    except PyMongoError as exc:
+        raise CliError(
+            f"MongoDB error during migration ({type(exc).__name__}); "
+            "`fetms migrate status` shows what is interrupted, `fetms migrate up` resumes",
+            2,
+        ) from exc
+    if not results:
+        print("nothing to apply: the database is up to date")
+    for result in results:
+        print(f"applied {result.migration.id} in {result.duration_ms} ms")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    try:
+        results = runner.migrate_down(
+            _context(), runner.discover(), to=args.to, wait_seconds=args.wait
+        )
+    except runner.MigrationError as exc:
+        raise CliError(str(exc)) from exc
+    if not results:
+        print(f"nothing to revert above {args.to}")
+    for result in results:
+        print(f"reverted {result.migration.id} in {result.duration_ms} ms")
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    try:
+        path = runner.new_migration(args.name)
+    except runner.MigrationError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"created {path}")
+    return 0
