@@ -1,0 +1,140 @@
+"""Pipeline: bulk reorder (all or nothing, stage history) and the kanban read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bson import ObjectId
+
+from tests.support.factories import FIXED_NOW, make_project, make_teacher
+from tests.support.http import Api
+
+REORDER = "/api/teachers/pipeline/reorder"
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("chalicelib.services.common.utcnow", lambda: FIXED_NOW)
+
+
+def stage(api: Api, title: str, employed: bool = False) -> str:
+    result = api.post("/api/stages", {"title": title, "isEmployed": employed})
+    assert result.status == 201, result.body
+    return str(result.body["_id"])
+
+
+def snapshot(db: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (str(t["_id"]), t.get("pipelineStage"), t.get("pipelineOrder"), t.get("__v"))
+        for t in db.teachers.find()
+    )
+
+
+def test_reorder_moves_orders_and_records_history(api: Api, db: Any) -> None:
+    interview = stage(api, "Interview")
+    a = make_teacher(db, firstName="A")
+    b = make_teacher(db, firstName="B", pipelineStage=interview, pipelineOrder=0)
+    c = make_teacher(db, firstName="C")
+    ids = [str(c["_id"]), str(b["_id"]), str(a["_id"])]
+    result = api.put(REORDER, {"stage": interview, "teacherIds": ids})
+    assert result.status == 200, result.body
+    assert result.body["updated"] == 3
+    assert result.body["moved"] == 2
+    stored = {str(t["_id"]): t for t in db.teachers.find()}
+    assert [stored[i]["pipelineOrder"] for i in ids] == [0, 1, 2]
+    assert {stored[i]["pipelineStage"] for i in ids} == {interview}
+    assert [stored[i]["__v"] for i in ids] == [1, 1, 1]
+    history = stored[str(a["_id"])]["stageHistory"]
+    assert len(history) == 1
+    assert history[0]["from"] == "uncategorized"
+    assert history[0]["to"] == interview
+    assert history[0]["at"].replace(tzinfo=None) == FIXED_NOW.replace(tzinfo=None)
+    assert history[0]["by"]
+    assert "stageHistory" not in stored[str(b["_id"])]
+    back = api.put(REORDER, {"stage": "uncategorized", "teacherIds": [str(a["_id"])]})
+    assert back.status == 200
+    history = db.teachers.find_one({"_id": a["_id"]})["stageHistory"]
+    assert [(h["from"], h["to"]) for h in history] == [
+        ("uncategorized", interview),
+        (interview, "uncategorized"),
+    ]
+    assert db.auditlog.count_documents({"action": "stage_move"}) == 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"stage": "nowhere", "teacherIds": []},
+        {"stage": str(ObjectId()), "teacherIds": []},
+        {"stage": {"$ne": None}, "teacherIds": []},
+        {"stage": "uncategorized", "teacherIds": ["bad"]},
+        {"stage": "uncategorized", "teacherIds": [str(ObjectId())]},
+        {"stage": "uncategorized", "teacherIds": [{"$gt": ""}]},
+        {"stage": "uncategorized", "teacherIds": "all"},
+        {"stage": "uncategorized", "teacherIds": [str(ObjectId())] * 1001},
+        {"stage": "uncategorized"},
+        {"teacherIds": []},
+        {"stage": "uncategorized", "teacherIds": [], "extra": 1},
+    ],
+)
+def test_invalid_reorders_are_400_and_write_nothing(api: Api, db: Any, body: Any) -> None:
+    make_teacher(db)
+    before = snapshot(db)
+    result = api.put(REORDER, body)
+    assert result.status == 400, result.body
+    assert snapshot(db) == before
+
+
+def test_one_bad_id_fails_the_whole_move(api: Api, db: Any) -> None:
+    target = stage(api, "Offer")
+    good = make_teacher(db)
+    deleted = make_teacher(db, isDeleted=True)
+    before = snapshot(db)
+    for ids in (
+        [str(good["_id"]), str(deleted["_id"])],
+        [str(good["_id"]), str(good["_id"])],
+        [str(good["_id"]), str(ObjectId())],
+    ):
+        result = api.put(REORDER, {"stage": target, "teacherIds": ids})
+        assert result.status == 400, ids
+        assert result.body["errors"]
+    assert snapshot(db) == before
+
+
+def test_deleted_stage_is_not_a_target(api: Api, db: Any) -> None:
+    gone = stage(api, "Gone")
+    assert api.delete(f"/api/stages/{gone}").status == 200
+    teacher = make_teacher(db)
+    result = api.put(REORDER, {"stage": gone, "teacherIds": [str(teacher["_id"])]})
+    assert result.status == 400
+
+
+def test_kanban_columns_in_order_with_cards(api: Api, db: Any) -> None:
+    first = stage(api, "Applied")
+    second = stage(api, "Hired", employed=True)
+    project = make_project(db)
+    make_teacher(db, firstName="X2", pipelineStage=first, pipelineOrder=2, project=project["_id"])
+    make_teacher(db, firstName="X1", pipelineStage=first, pipelineOrder=1, project=project["_id"])
+    make_teacher(db, firstName="H", pipelineStage=second, project=project["_id"])
+    make_teacher(db, firstName="Lost", pipelineStage=str(ObjectId()), project=project["_id"])
+    make_teacher(db, firstName="None", pipelineStage=None)
+    make_teacher(db, firstName="Del", pipelineStage=first, isDeleted=True)
+    result = api.get("/api/pipeline")
+    assert result.status == 200, result.body
+    columns = result.body
+    assert [c["_id"] for c in columns] == ["uncategorized", first, second]
+    assert [c["title"] for c in columns] == ["Uncategorized", "Applied", "Hired"]
+    assert columns[2]["isEmployed"] is True
+    assert [t["firstName"] for t in columns[1]["teachers"]] == ["X1", "X2"]
+    assert sorted(t["firstName"] for t in columns[0]["teachers"]) == ["Lost", "None"]
+    assert [c["count"] for c in columns] == [2, 2, 1]
+    card = columns[1]["teachers"][0]
+    assert "documents" not in card and "contractDetails" not in card
+    assert card["personalInfo"]["nationality"]["english"] == "Canada"
+    scoped = api.get(f"/api/pipeline?projectId={project['_id']}").body
+    assert [c["count"] for c in scoped] == [1, 2, 1]
+    capped = api.get("/api/pipeline?limit=1").body
+    assert len(capped[1]["teachers"]) == 1
+    assert capped[1]["count"] == 2
+    assert api.get("/api/pipeline?projectId=bad").status == 400
