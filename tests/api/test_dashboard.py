@@ -33,7 +33,7 @@ SALARIES: list[Any] = [None, 0, 39999, 40000, 49999.5, 50000, 60000, 69999, 7000
 SALARIES += [95000, "65000"]
 SENIORITIES: list[Any] = [None, "", "0 Years", "1 Years", "3 Years", "9 Years", "10 Years"]
 SENIORITIES += ["12 Years", 5, "abc"]
-RULES = [
+RULES: list[tuple[str, str, str, Any]] = [
     ("ARC 30", "arcDetails", "DAYS_REMAINING", 30),
     ("ARC 90", "arcDetails", "DAYS_REMAINING", 90),
     ("Passport EOY", "passportDetails", "DATE_THRESHOLD", "2026-12-31"),
