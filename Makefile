@@ -21,8 +21,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/fetms run
 
-## Lint, type-check and run the whole test suite.
-test: $(STAMP) lint typecheck
+## Lint, type-check, audit runtime dependencies and run the whole test suite.
+test: $(STAMP) lint typecheck audit
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -30,7 +30,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy app.py chalicelib tests $(wildcard bench/*.py)
+	$(BIN)/mypy app.py chalicelib tests scripts $(wildcard bench/*.py)
+
+audit: $(STAMP)
+	$(BIN)/python -m scripts.audit_deps
 
 clean:
 	rm -rf $(VENV) tools/s3/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -28,7 +28,7 @@ def parse_json_body(raw: bytes | None, max_bytes: int) -> Any:
         raise ValidationFailed(detail="The JSON body is nested too deeply") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed(detail="The request body is not valid JSON") from exc
-    if _depth(value) > MAX_DEPTH:
+    if _deeper_than(value, MAX_DEPTH):
         raise ValidationFailed(detail=f"The JSON body is nested deeper than {MAX_DEPTH} levels")
     offending = find_operator_keys(value)
     if offending:
@@ -58,12 +58,17 @@ def _is_forbidden_key(key: str) -> bool:
     return key.startswith("$") or "." in key or "\x00" in key or key in POLLUTION_KEYS
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Iterative depth check (no recursion, so hostile nesting cannot exhaust the stack)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict | list):
+            if depth + 1 > limit:
+                return True
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def validate_model(model: type[M], raw: bytes, *, what: str = "request body") -> M:

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from chalicelib import __version__
-from chalicelib.cli import backup, common, indexes, local, maintenance, migrate
+from chalicelib.cli import backup, common, indexes, local, maintenance, migrate, users
 from chalicelib.cli.common import CliError
 
-COMMAND_MODULES = (local, backup, maintenance, migrate, indexes)
+COMMAND_MODULES = (local, backup, maintenance, migrate, indexes, users)
 
 
 def build_parser() -> argparse.ArgumentParser:

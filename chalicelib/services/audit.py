@@ -48,7 +48,7 @@ def diff(before: Document | None, after: Document | None, prefix: str = "") -> l
             continue
         path = f"{prefix}.{key}" if prefix else str(key)
         a, b = old.get(key), new.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
+        if isinstance(a, dict | None) and isinstance(b, dict | None) and (a or b):
             changes.extend(diff(a, b, path))
         elif a != b:
             changes.append({"field": path, "from": mask(path, a), "to": mask(path, b)})
