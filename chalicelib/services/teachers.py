@@ -18,7 +18,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from chalicelib.db import PROJECTS, SCHOOLS, TEACHERS, Db, Document
+from chalicelib.db import CASE_INSENSITIVE, PROJECTS, SCHOOLS, TEACHERS, Db, Document
 from chalicelib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.models.teachers import TeacherCreate, TeacherFilterQuery, TeacherUpdate
 from chalicelib.services import audit, common
@@ -334,11 +334,12 @@ def _prune(value: Document) -> Document:
 
 
 def _check_email_free(db: Db, email: str, own_id: ObjectId | None) -> None:
-    query: Document = {"email": {"$regex": f"^{re.escape(email)}$", "$options": "i"}}
-    query.update(NOT_DELETED)
+    """Case-insensitive equality through the collation of ``email_unique_active``."""
+    query: Document = {"email": email, **NOT_DELETED}
     if own_id is not None:
         query["_id"] = {"$ne": own_id}
-    if db[TEACHERS].find_one(query, {"_id": 1}) is not None:
+    found = db[TEACHERS].find_one(query, {"_id": 1}, collation=CASE_INSENSITIVE)
+    if found is not None:
         raise _duplicate_email(email)
 
 
