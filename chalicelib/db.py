@@ -132,6 +132,11 @@ INDEXES.add(
     IndexSpec("pipeline", (("pipelineStage", 1), ("pipelineOrder", 1))),
     IndexSpec("school_1", (("school", 1),)),
     IndexSpec("project_1", (("project", 1),)),
+    # List/export "expiring within N days" filters (issue 4).
+    IndexSpec("arcDetails.expiryDate_1", (("arcDetails.expiryDate", 1),)),
+    IndexSpec("workPermitDetails.expiryDate_1", (("workPermitDetails.expiryDate", 1),)),
+    IndexSpec("passportDetails.expiryDate_1", (("passportDetails.expiryDate", 1),)),
+    IndexSpec("teachingLicense.expiryDate_1", (("teachingLicense.expiryDate", 1),)),
 )
 
 
