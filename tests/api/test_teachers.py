@@ -359,3 +359,31 @@ def test_literal_routes_win_over_the_id_route(api: Api) -> None:
     )
     assert reorder.status == 200, reorder.body
     assert reorder.body["updated"] == 0
+
+
+def test_roles_viewer_reads_editor_writes(api: Api, api_as: Any, db: Any) -> None:
+    tid = create(api)["_id"]
+    viewer = api_as("viewer")
+    editor = api_as("editor")
+    for path in (
+        "/api/teachers",
+        f"/api/teachers/{tid}",
+        "/api/pipeline",
+        "/api/stats/dashboard",
+        "/api/teachers/export",
+    ):
+        assert viewer.get(path).status == 200, path
+    body = {"firstName": "V", "lastName": "W", "email": "v@example.org"}
+    assert viewer.post("/api/teachers", body).status == 403
+    assert viewer.put(f"/api/teachers/{tid}", {"remarks": "x"}).status == 403
+    assert viewer.patch(f"/api/teachers/{tid}", {"remarks": "x"}).status == 403
+    assert viewer.delete(f"/api/teachers/{tid}").status == 403
+    assert viewer.put(f"/api/teachers/{tid}/restore").status == 403
+    reorder = {"stage": "uncategorized", "teacherIds": [tid]}
+    assert viewer.put("/api/teachers/pipeline/reorder", reorder).status == 403
+    assert api_as(None).get("/api/teachers").status == 401
+    assert editor.post("/api/teachers", body).status == 201
+    assert editor.put("/api/teachers/pipeline/reorder", reorder).status == 200
+    assert editor.delete(f"/api/teachers/{tid}").status == 200
+    assert editor.put(f"/api/teachers/{tid}/restore").status == 200
+    assert db.teachers.count_documents({"email": "v@example.org"}) == 1
