@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib import db
 from chalicelib.cli.common import CliError
+from chalicelib.cli.users import ensure_first_admin
 from chalicelib.localstack import StackError, run_local_stack
 from chalicelib.services.seed import seed_defaults
 from chalicelib.settings import get_settings
@@ -50,6 +51,12 @@ def prepare_database() -> list[str]:
         lines.append(
             f"Seeded defaults: {seeded['stages']} stages, {seeded['alertRules']} alert rules"
         )
+    password = ensure_first_admin()
+    if password:
+        lines.append("")
+        lines.append("First start: created the admin user admin@example.com")
+        lines.append(f"  password (shown only this once): {password}")
+        lines.append("  change it with POST /api/auth/password, or: fetms users reset --email ...")
     return lines
 
 
