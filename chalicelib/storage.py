@@ -186,10 +186,15 @@ def sniff_content_type(prefix: bytes) -> str | None:
     return None
 
 
-def safe_file_name(name: str | None, fallback: str = "document") -> str:
-    """A file name safe for a header, a zip entry or a disk: no path, no control characters."""
+def safe_file_name(name: str | None, fallback: str = "document", *, basename: bool = False) -> str:
+    """A file name safe for a header, a zip entry or a disk: no path, no control characters.
+
+    ``basename`` keeps only the last path segment (for names sent by browsers); otherwise path
+    separators are replaced like any other unsafe character.
+    """
     text = unicodedata.normalize("NFC", name or "")
-    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    if basename:
+        text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = _UNSAFE_NAME_CHARS.sub("_", text)
     text = re.sub(r"\s+", " ", text).strip(" .")
     if not text or set(text) <= {"_", " ", "."}:
@@ -235,9 +240,8 @@ def presign_post(
 ) -> PresignedPost:
     """A presigned POST bound to one key, one content type and a size range (1..max_bytes)."""
     fields = {"Content-Type": content_type, "x-amz-server-side-encryption": SSE_ALGORITHM}
+    # boto3 adds the exact ``bucket`` and ``key`` conditions itself.
     conditions: list[Any] = [
-        {"bucket": bucket},
-        ["eq", "$key", key],
         {"Content-Type": content_type},
         {"x-amz-server-side-encryption": SSE_ALGORITHM},
         ["content-length-range", 1, max_bytes],

@@ -38,6 +38,7 @@ AVATAR = "avatar"
 ADHOC = "adhoc"
 UNCATEGORIZED = "uncategorized"
 FILE_FIELDS_PROJECTION: Document = {
+    HISTORY: 1,
     "firstName": 1,
     "lastName": 1,
     "profilePicture": 1,
@@ -692,7 +693,7 @@ def file_download(
     who = person_prefix(teacher)
     if kind == AVATAR:
         key = teacher.get("profilePicture")
-        name, content_type = f"{who}_avatar", None
+        name, content_type = f"{who}_avatar", _history_content_type(teacher, key)
         inline = disposition != "attachment"
         missing = "This teacher has no profile picture"
     elif kind == ADHOC:
@@ -722,6 +723,14 @@ def file_download(
         expires_in=expires_in,
         inline=inline,
     )
+
+
+def _history_content_type(teacher: Document, key: Any) -> str | None:
+    for entry in reversed(teacher.get(HISTORY) or []):
+        if key and entry.get("filePath") == key:
+            value = entry.get("contentType")
+            return str(value) if value else None
+    return None
 
 
 def document_history(db: Db, teacher_id: str, kind: str | None = None) -> list[Document]:

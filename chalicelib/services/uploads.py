@@ -115,7 +115,7 @@ def _new_record(
         "teacher": tid,
         "kind": kind,
         "key": object_key(tid, kind),
-        "fileName": storage.safe_file_name(file_name),
+        "fileName": storage.safe_file_name(file_name, basename=True),
         "contentType": content_type,
         "size": size,
         "maxBytes": size,
