@@ -106,6 +106,14 @@ def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> list[str]:
             },
         ),
     )
+    _best_effort(
+        refused,
+        "lifecycle",
+        bucket,
+        lambda: s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": LIFECYCLE_RULES}
+        ),
+    )
     if cors_origins:
         _best_effort(
             refused,
@@ -126,6 +134,26 @@ def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> list[str]:
             ),
         )
     return refused
+
+
+EXPORTS_PREFIX = "exports/"
+EXPORT_RETENTION_DAYS = 1
+LIFECYCLE_RULES: list[dict[str, Any]] = [
+    {
+        # Box zips are rebuilt on demand: they are temporary, unlike teachers' files.
+        "ID": "expire-temporary-exports",
+        "Filter": {"Prefix": EXPORTS_PREFIX},
+        "Status": "Enabled",
+        "Expiration": {"Days": EXPORT_RETENTION_DAYS},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": EXPORT_RETENTION_DAYS},
+    },
+    {
+        "ID": "abort-incomplete-multipart-uploads",
+        "Filter": {"Prefix": ""},
+        "Status": "Enabled",
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2},
+    },
+]
 
 
 def _best_effort(refused: list[str], what: str, bucket: str, call: Any) -> None:

@@ -392,19 +392,21 @@ def delete_core_document(
     old_path = before.get("filePath")
     now = utcnow()
     prefix = f"documents.{doc_type}"
-    entry = history_entry(actor, doc_type, "deleted", now, previous_path=old_path)
+    update: Document = {
+        "$set": {
+            f"{prefix}.status": "missing",
+            f"{prefix}.filePath": None,
+            f"{prefix}.number": None,
+            f"{prefix}.expiryDate": None,
+        }
+    }
+    if old_path:
+        entry = history_entry(actor, doc_type, "deleted", now, previous_path=old_path)
+        update["$push"] = push_history(entry)
     teacher = update_teacher(
         db,
         tid,
-        {
-            "$set": {
-                f"{prefix}.status": "missing",
-                f"{prefix}.filePath": None,
-                f"{prefix}.number": None,
-                f"{prefix}.expiryDate": None,
-            },
-            "$push": push_history(entry),
-        },
+        update,
         expected_version=expected_version,
         conditions=[{f"{prefix}.filePath": old_path}],
         now=now,

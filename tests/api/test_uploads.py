@@ -292,3 +292,70 @@ def test_bucket_objects_are_not_public(api: Api, db: Any) -> None:
     assert asked.body["url"].startswith(get_settings().s3_endpoint_url or "")
     head = storage.get_s3().head_object(Bucket=get_settings().uploads_bucket, Key=asked.body["key"])
     assert head.get("ServerSideEncryption") == "AES256"
+
+
+def test_sweep_job_wrapper_reports_discarded_uploads(api: Api, db: Any) -> None:
+    from chalicelib.jobs import upload_sweep
+
+    teacher = make_teacher(db)
+    abandoned = request_upload(api, teacher["_id"], "passport", PDF).body
+    post_to_s3(abandoned, PDF)
+    assert upload_sweep.run() == {"job": "upload-sweep", "discarded": 0}
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert upload_sweep.run(now=later) == {"job": "upload-sweep", "discarded": 1}
+    assert not _object_exists(abandoned["key"])
+
+
+def test_database_failure_after_verification_writes_nothing_and_can_retry(
+    api: Api, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pymongo.errors import AutoReconnect
+
+    from chalicelib.services import documents
+
+    teacher = make_teacher(db)
+    asked = request_upload(api, teacher["_id"], "passport", PDF)
+    post_to_s3(asked.body, PDF)
+    real = documents.update_teacher
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise AutoReconnect("primary stepped down")
+
+    monkeypatch.setattr(documents, "update_teacher", failing)
+    failed = confirm(api, teacher["_id"], asked.body["uploadId"])
+    assert failed.status == 503
+    assert db.teachers.find_one({"_id": teacher["_id"]})["documents"]["passport"] == {
+        "status": "missing"
+    }
+    record = db.uploads.find_one({"_id": ObjectId(asked.body["uploadId"])})
+    assert record["status"] == "pending"
+    assert _object_exists(asked.body["key"])
+    monkeypatch.setattr(documents, "update_teacher", real)
+    assert confirm(api, teacher["_id"], asked.body["uploadId"]).status == 200
+
+
+def test_multipart_store_then_stale_version_leaves_no_object(api: Api, db: Any) -> None:
+    from tests.support.files import multipart
+
+    teacher = make_teacher(db)
+    body, headers = multipart({}, {"file": ("p.pdf", PDF, "application/pdf")})
+    stale = api.call(
+        "POST",
+        f"/api/teachers/{teacher['_id']}/documents/passport",
+        headers={**headers, "If-Match": '"5"'},
+        raw=body,
+    )
+    assert stale.status == 412
+    record = db.uploads.find_one({})
+    assert record["status"] == "expired"
+    assert not _object_exists(record["key"])
+    assert _versions(record["key"]) == []
+    assert db.teachers.find_one({"_id": teacher["_id"]})["__v"] == 0
+
+
+def test_bucket_lifecycle_expires_only_temporary_exports(services: dict[str, str]) -> None:
+    rules = storage.get_s3().get_bucket_lifecycle_configuration(
+        Bucket=get_settings().uploads_bucket
+    )["Rules"]
+    expiring = [r for r in rules if "Expiration" in r]
+    assert [r["Filter"]["Prefix"] for r in expiring] == ["exports/"]
