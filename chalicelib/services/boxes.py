@@ -162,16 +162,33 @@ def delete_box(
     """Remove the box; its documents become uncategorized in the same atomic update."""
     tid = documents.teacher_oid(teacher_id)
     bid = parse_object_id(box_id, "boxId")
+    # A pipeline (not array filters) so a legacy teacher without ``otherDocuments`` works too.
+    uncategorize = {
+        "$map": {
+            "input": {"$ifNull": ["$otherDocuments", []]},
+            "as": "doc",
+            "in": {
+                "$cond": [
+                    {"$eq": ["$$doc.boxId", str(bid)]},
+                    {"$mergeObjects": ["$$doc", {"boxId": None}]},
+                    "$$doc",
+                ]
+            },
+        }
+    }
+    remaining = {
+        "$filter": {
+            "input": "$documentBoxes",
+            "as": "box",
+            "cond": {"$ne": ["$$box._id", bid]},
+        }
+    }
     teacher = documents.update_teacher(
         db,
         tid,
-        {
-            "$pull": {"documentBoxes": {"_id": bid}},
-            "$set": {"otherDocuments.$[d].boxId": None},
-        },
+        [{"$set": {"documentBoxes": remaining, "otherDocuments": uncategorize}}],
         expected_version=expected_version,
         conditions=[{"documentBoxes._id": bid}],
-        array_filters=[{"d.boxId": str(bid)}],
         explain=_box_not_found,
     )
     audit.record(db, actor, "document.box.delete", "teacher", tid, details={"boxId": str(bid)})

@@ -275,3 +275,18 @@ def test_viewer_can_read_but_not_write(api: Api, db: Any) -> None:
         api.delete(f"/api/teachers/{teacher['_id']}/documents/passport", headers=editor).status
         == 200
     )
+
+
+def test_legacy_teacher_without_document_arrays(api: Api, db: Any) -> None:
+    """FETMS documents may lack ``otherDocuments``/``documentBoxes``; box operations still work."""
+    teacher = make_teacher(db)
+    db.teachers.update_one(
+        {"_id": teacher["_id"]}, {"$unset": {"otherDocuments": "", "documentBoxes": ""}}
+    )
+    tid = teacher["_id"]
+    box = _box(api, tid, "First")
+    deleted = api.delete(f"/api/teachers/{tid}/boxes/{box['_id']}")
+    assert deleted.status == 200, deleted.body
+    assert deleted.body["documentBoxes"] == []
+    doc = _adhoc(api, tid, "Later")
+    assert doc["name"] == "Later"

@@ -359,3 +359,14 @@ def test_bucket_lifecycle_expires_only_temporary_exports(services: dict[str, str
     )["Rules"]
     expiring = [r for r in rules if "Expiration" in r]
     assert [r["Filter"]["Prefix"] for r in expiring] == ["exports/"]
+
+
+def test_replacing_another_teachers_adhoc_document_is_404(api: Api, db: Any) -> None:
+    owner = make_teacher(db)
+    other = make_teacher(db)
+    done = upload_file(api, owner["_id"], "adhoc", PDF, {"name": "Owner's"})
+    doc_id = done.body["otherDocuments"][0]["_id"]
+    hijack = request_upload(api, other["_id"], "adhoc", PDF, docId=doc_id)
+    assert hijack.status == 404
+    wrong_kind = request_upload(api, owner["_id"], "passport", PDF, docId=doc_id)
+    assert wrong_kind.status == 400
