@@ -29,7 +29,8 @@ def concrete_path(spec: RouteSpec) -> str:
 
 def call(api: Api, spec: RouteSpec, headers: dict[str, str]) -> Any:
     body: dict[str, Any] | None = {} if spec.body is not None else None
-    return api.call(spec.method, concrete_path(spec), body, headers=headers)
+    content_type = {"Content-Type": spec.content_types[0]}
+    return api.call(spec.method, concrete_path(spec), body, headers={**content_type, **headers})
 
 
 def fresh_bearer(db: Any, role: str) -> dict[str, str]:

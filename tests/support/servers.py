@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from moto.server import ThreadedMotoServer
 from pymongo import MongoClient
 
 
@@ -79,13 +79,41 @@ def _wait_for_mongo(uri: str, process: subprocess.Popen[bytes], timeout: float) 
 
 
 @contextmanager
-def s3_server() -> Iterator[str]:
-    """moto S3 over real HTTP on 127.0.0.1 (TOOLCHAIN.md says what it does not check)."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+def s3_server(timeout: float = 30.0) -> Iterator[str]:
+    """moto's S3 server over real HTTP on 127.0.0.1, in its own process.
+
+    A separate process keeps its state apart from in-process ``mock_aws`` (which resets moto's
+    global backends when it starts). TOOLCHAIN.md lists what moto does not check.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://{host}:{port}"
+        _wait_for_http(url, process, timeout)
+        yield url
     finally:
-        server.stop()
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the S3 server exited early")
+        try:
+            with urllib.request.urlopen(url + "/moto-api/", timeout=1):  # noqa: S310
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the S3 server did not answer in time")
