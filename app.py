@@ -1,6 +1,6 @@
 """FETMS Serverless: the Chalice application. Registers blueprints and middleware; nothing else."""
 
-from chalice.app import Chalice
+from chalice.app import Chalice, CloudWatchEvent, Rate
 
 from chalicelib.api import (
     alert_rules,
@@ -21,6 +21,8 @@ from chalicelib.api import (
     users,
 )
 from chalicelib.api import maintenance as maintenance_guard
+from chalicelib.jobs import scheduled
+from chalicelib.settings import get_settings
 
 app = Chalice(app_name="fetms")
 app.api.binary_types = [
@@ -49,3 +51,24 @@ for blueprint_module in (
     documents,
 ):
     app.register_blueprint(blueprint_module.bp)
+
+
+# Scheduled jobs: thin wrappers, the work is in chalicelib/jobs (also run by the `fetms` CLI).
+@app.schedule(scheduled.backup_cron(get_settings()), name="nightly_backup")
+def nightly_backup(event: CloudWatchEvent) -> dict[str, object]:
+    return scheduled.nightly_backup()
+
+
+@app.schedule(scheduled.INDEX_CHECK_CRON, name="daily_index_check")
+def daily_index_check(event: CloudWatchEvent) -> dict[str, object]:
+    return scheduled.daily_index_check()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="hourly_alert_metrics")
+def hourly_alert_metrics(event: CloudWatchEvent) -> dict[str, object]:
+    return scheduled.hourly_alert_metrics()
+
+
+@app.schedule(scheduled.NOTICES_CRON, name="daily_expiry_notices")
+def daily_expiry_notices(event: CloudWatchEvent) -> dict[str, object]:
+    return scheduled.daily_expiry_notices()

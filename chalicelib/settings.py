@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     backup_keep_monthly: int = Field(default=3, ge=0)
     notice_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
     notice_sender: str = "fetms-notices@example.org"
+    ses_endpoint_url: str | None = None
     uploads_import_dir: str | None = None
 
     # HTTP API

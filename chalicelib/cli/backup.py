@@ -11,17 +11,9 @@ from pymongo.errors import PyMongoError
 from chalicelib import db
 from chalicelib.cli.common import CliError, Progress
 from chalicelib.jobs import backup, dumpformat, restore
-from chalicelib.jobs.retention import Policy, reasons
-from chalicelib.settings import Settings, get_settings
+from chalicelib.jobs.retention import policy_from, reasons
+from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
-
-
-def policy_from(settings: Settings) -> Policy:
-    return Policy(
-        daily=settings.backup_keep_daily,
-        weekly=settings.backup_keep_weekly,
-        monthly=settings.backup_keep_monthly,
-    )
 
 
 def register(subparsers: Any) -> None:

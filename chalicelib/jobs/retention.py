@@ -13,12 +13,23 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from chalicelib.settings import Settings
+
 
 @dataclass(frozen=True)
 class Policy:
     daily: int = 7
     weekly: int = 4
     monthly: int = 3
+
+
+def policy_from(settings: Settings) -> Policy:
+    """The policy configured by BACKUP_KEEP_DAILY / _WEEKLY / _MONTHLY (default 7/4/3)."""
+    return Policy(
+        daily=settings.backup_keep_daily,
+        weekly=settings.backup_keep_weekly,
+        monthly=settings.backup_keep_monthly,
+    )
 
 
 def _day(moment: datetime) -> Hashable:
