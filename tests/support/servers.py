@@ -21,6 +21,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass(frozen=True)
 class MongoServer:
     uri: str
@@ -53,12 +63,7 @@ def secantus_server(timeout: float = 30.0) -> Iterator[MongoServer]:
         _wait_for_mongo(uri, process, timeout)
         yield MongoServer(uri=uri, port=port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_for_mongo(uri: str, process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -96,12 +101,7 @@ def s3_server(timeout: float = 30.0) -> Iterator[str]:
         _wait_for_http(url, process, timeout)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
