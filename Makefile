@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy app.py chalicelib tests scripts $(wildcard bench/*.py)
+	$(BIN)/mypy app.py chalicelib tests scripts $(if $(wildcard bench/*.py),bench)
 
 audit: $(STAMP)
 	$(BIN)/python -m scripts.audit_deps

@@ -1,0 +1,1 @@
+"""Benchmarks: seeding and measurement scripts (run by hand, never asserted in tests)."""
