@@ -49,8 +49,8 @@ def live_stage_ids(db: Db) -> list[str]:
 
 def check_stage(db: Db, value: str, field: str = "pipelineStage") -> str:
     """``uncategorized`` or the id of a live stage; anything else is a 400."""
-    if value == UNCATEGORIZED:
-        return value
+    if value.strip().lower() == UNCATEGORIZED:
+        return UNCATEGORIZED
     if not ObjectId.is_valid(value) or len(value) != 24:
         raise ValidationFailed(
             detail=f"'{field}' must be a stage id or '{UNCATEGORIZED}'",
@@ -137,8 +137,9 @@ def reorder(db: Db, stage: str, teacher_ids: list[str], actor: Actor) -> Documen
 def kanban(db: Db, *, project_id: str | None, per_column: int | None) -> list[Document]:
     """Columns in order (uncategorized first), each with its count and first cards.
 
-    One aggregation groups every teacher of the project by column; teachers whose stage is
-    unknown or deleted fall into ``uncategorized``.
+    One aggregation groups every teacher of the project by column, keeping only the first
+    ``per_column`` cards of each (``$topN``: bounded memory and reply size whatever the data size);
+    teachers whose stage is unknown or deleted fall into ``uncategorized``.
     """
     stages = live_stages(db)
     stage_ids = [str(s["_id"]) for s in stages]
@@ -150,9 +151,19 @@ def kanban(db: Db, *, project_id: str | None, per_column: int | None) -> list[Do
     pipeline: list[Document] = [
         {"$match": match},
         {"$project": {**CARD_FIELDS, "column": column}},
-        {"$sort": {"column": 1, "pipelineOrder": 1, "_id": 1}},
-        {"$group": {"_id": "$column", "count": {"$sum": 1}, "teachers": {"$push": "$$ROOT"}}},
-        {"$project": {"count": 1, "teachers": {"$slice": ["$teachers", limit]}}},
+        {
+            "$group": {
+                "_id": "$column",
+                "count": {"$sum": 1},
+                "teachers": {
+                    "$topN": {
+                        "output": "$$ROOT",
+                        "sortBy": {"pipelineOrder": 1, "_id": 1},
+                        "n": limit,
+                    }
+                },
+            }
+        },
     ]
     groups = {g["_id"]: g for g in db[TEACHERS].aggregate(pipeline)}
     columns: list[Document] = []

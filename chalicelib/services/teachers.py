@@ -147,7 +147,7 @@ def value_condition(value: str) -> Any:
 
 def stage_condition(db: Db, value: str) -> Any:
     """A stage id, or ``uncategorized`` = explicit, missing, or a stage that no longer exists."""
-    if value == UNCATEGORIZED:
+    if value.strip().lower() == UNCATEGORIZED:
         return {"$nin": live_stage_ids(db)}
     return value
 
