@@ -207,7 +207,7 @@ def run_size(uri: str, n: int, repeat: int) -> dict[str, Sample]:
 
     quiet = open(os.devnull, "w")  # noqa: SIM115 - closed below
     handler: Any = logger.registered_handler
-    handler.setStream(quiet)
+    original_stream = handler.setStream(quiet)
     with Client(app, stage_name="local") as test_client, redirect_stdout(quiet):
 
         def call(path: str) -> Callable[[], Any]:
@@ -233,6 +233,7 @@ def run_size(uri: str, n: int, repeat: int) -> dict[str, Sample]:
                 sample.commands = list(recorder.names)
             results[label] = sample
             print(f"  {label}: p50 {statistics.median(sample.latency_ms):.1f} ms", file=sys.stderr)
+    handler.setStream(original_stream)
     quiet.close()
     client.drop_database(database_name)
     dbmod.close_client()
