@@ -63,7 +63,7 @@ def reset(db: Db) -> None:
 
 
 def seed_reference(db: Db, rng: random.Random, n: int, today: datetime) -> World:
-    stage_docs = [
+    stage_docs: list[dict[str, Any]] = [
         {
             "_id": ObjectId(),
             "title": title,
@@ -77,7 +77,7 @@ def seed_reference(db: Db, rng: random.Random, n: int, today: datetime) -> World
     ]
     db.stages.insert_many(stage_docs)
     schools = max(10, n // 40)
-    school_docs = [
+    school_docs: list[dict[str, Any]] = [
         {
             "_id": ObjectId(),
             "name": {"chinese": f"第{i}國民小學", "english": f"School No. {i}"},
@@ -89,7 +89,7 @@ def seed_reference(db: Db, rng: random.Random, n: int, today: datetime) -> World
         for i in range(schools)
     ]
     db.schools.insert_many(school_docs)
-    project_docs = [
+    project_docs: list[dict[str, Any]] = [
         {
             "_id": ObjectId(),
             "name": name,
