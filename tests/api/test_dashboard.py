@@ -372,3 +372,60 @@ def test_unknown_stage_ids_are_uncategorized_and_objectid_safe(api: Api, db: Any
     assert body["charts"]["pipeline"] == [
         {"name": "Uncategorized", "value": 1, "count": 1, "stageId": "uncategorized"}
     ]
+
+
+def test_expiry_service_for_the_alert_metrics_job(db: Any) -> None:
+    """``expiry_counts`` is what the hourly job reuses; malformed rules are skipped."""
+    from chalicelib.services import expiry
+
+    db.teachers.insert_many(
+        [
+            teacher_doc(passportDetails={"expiryDate": TODAY - timedelta(days=1)}),
+            teacher_doc(passportDetails={"expiryDate": TODAY}),
+            teacher_doc(passportDetails={"expiryDate": TODAY + timedelta(days=20)}),
+            teacher_doc(workPermitDetails={"expiryDate": TODAY + timedelta(days=5)}),
+            teacher_doc(visaDetails={"expiryDate": TODAY + timedelta(days=5)}),
+            teacher_doc(isDeleted=True, passportDetails={"expiryDate": TODAY}),
+        ]
+    )
+    rules: list[dict[str, Any]] = [
+        {
+            "name": "P",
+            "documentType": "passportDetails",
+            "conditionType": "DAYS_REMAINING",
+            "value": 10,
+        },
+        {
+            "name": "WP",
+            "documentType": "workPermitDetails",
+            "conditionType": "DATE_THRESHOLD",
+            "value": TODAY + timedelta(days=5),
+        },
+        {
+            "name": "Visa",
+            "documentType": "visaDetails",
+            "conditionType": "DAYS_REMAINING",
+            "value": 9,
+        },
+        {"name": "bad", "documentType": "$where", "conditionType": "DAYS_REMAINING", "value": 9},
+        {
+            "name": "bad2",
+            "documentType": "arcDetails",
+            "conditionType": "DAYS_REMAINING",
+            "value": "x",
+        },
+        {"name": "bad3", "documentType": "arcDetails", "conditionType": "SOMETIME", "value": 3},
+    ]
+    counts = expiry.expiry_counts(db, rules, FIXED_NOW)
+    assert counts == {
+        "arc": {"expired": 0, "expiring": 0},
+        "workPermit": {"expired": 0, "expiring": 1},
+        "passport": {"expired": 1, "expiring": 1},
+        "teachingLicense": {"expired": 0, "expiring": 0},
+        "other": {"expired": 0, "expiring": 1},
+    }
+    report = expiry.expiring_documents(db, rules, FIXED_NOW)
+    assert [e["daysRemaining"] for e in report.items["passport"]] == [-1, 0]
+    assert report.items["other"][0]["field"] == "visaDetails"
+    assert report.teachers == 4
+    assert expiry.expiry_counts(db, [], FIXED_NOW)["passport"] == {"expired": 0, "expiring": 0}
