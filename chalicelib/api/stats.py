@@ -8,7 +8,7 @@ from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
 from chalicelib.db import get_db
-from chalicelib.models.teachers import DashboardQuery
+from chalicelib.models.teachers import DashboardOut, DashboardQuery
 from chalicelib.services import stats
 
 bp = Blueprint(__name__)
@@ -19,6 +19,7 @@ bp = Blueprint(__name__)
     "/api/stats/dashboard",
     summary="Dashboard: KPIs, expiring documents, charts and candidates (FETMS filters)",
     query=DashboardQuery,
+    response=DashboardOut,
 )
 def get_dashboard(req: ApiRequest) -> dict[str, Any]:
     return stats.dashboard(get_db(), req.query)

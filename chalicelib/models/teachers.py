@@ -349,3 +349,29 @@ class ReorderOut(OutputModel):
     stage: str
     updated: int
     moved: int = Field(default=0, description="Teachers whose stage changed.")
+
+
+class DashboardKpi(OutputModel):
+    totalTeachers: int
+    activeSchools: int
+    inRecruitment: int
+    actionsNeeded: int
+
+
+class DashboardOut(OutputModel):
+    """FETMS dashboard shape plus ``expiryCounts`` and ``candidatesTotal``."""
+
+    kpi: DashboardKpi
+    expiry: dict[str, list[dict[str, Any]]] = Field(
+        description="Flagged documents per type (arc, workPermit, passport, teachingLicense, "
+        "other), most urgent first, at most 100 each."
+    )
+    expiryCounts: dict[str, dict[str, int]] = Field(
+        description="Per type: how many flagged documents are expired / expiring."
+    )
+    charts: dict[str, list[dict[str, Any]]] = Field(
+        description="pipeline, nationality, gender, education, salary, hiringStatus, seniority: "
+        "entries {name, value, count}."
+    )
+    candidates: list[dict[str, Any]] = Field(description="Newest 100 teachers in recruitment.")
+    candidatesTotal: int
