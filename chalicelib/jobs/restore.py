@@ -128,8 +128,7 @@ def restore_directory(
             continue
         target.drop_collection(item.name)
         options = dict(item.metadata.get("options") or {})
-        if options:
-            target.command({"create": item.name, **options})
+        target.command({"create": item.name, **options})  # empty collections exist too
         collection = target.get_collection(item.name, codec_options=dumpformat.RAW)
         loaded = 0
         with item.bson_path.open("rb") as handle:

@@ -133,15 +133,19 @@ def test_restore_drill_every_document_and_index(
 ) -> None:
     s3, bucket = backups
     seed(db)
+    db.drop_collection("drillempty")
+    db.create_collection("drillempty")  # an empty collection is restored too
     manifest = backup.create_backup(db, s3, bucket, app_version="1", now=clock())
     report = restore.restore_backup(db.client, s3, bucket, manifest["id"], restore_db.name)
     assert report.ok and not report.resumed
+    assert "drillempty" in restore_db.list_collection_names()
     assert {r.collection for r in report.rows} >= {"teachers", "schools", "projects", "stages"}
     for row in report.rows:
         assert raw_by_id(restore_db, row.collection) == raw_by_id(db, row.collection)
         assert index_view(restore_db, row.collection) == index_view(db, row.collection)
     assert restore.unfinished_restore(restore_db) is None
     assert "fetmsrestore" not in restore_db.list_collection_names()
+    db.drop_collection("drillempty")
 
 
 def test_restore_refuses_a_non_empty_target_without_drop(
