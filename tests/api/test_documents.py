@@ -290,3 +290,19 @@ def test_legacy_teacher_without_document_arrays(api: Api, db: Any) -> None:
     assert deleted.body["documentBoxes"] == []
     doc = _adhoc(api, tid, "Later")
     assert doc["name"] == "Later"
+
+
+def test_soft_deleting_a_teacher_keeps_every_file(api: Api, db: Any) -> None:
+    teacher = make_teacher(db)
+    tid = teacher["_id"]
+    passport = upload_file(api, tid, "passport", PDF).body["documents"]["passport"]["filePath"]
+    avatar = upload_file(api, tid, "avatar", PNG).body["profilePicture"]
+    adhoc = _adhoc(api, tid, "Extra")["filePath"]
+    assert api.delete(f"/api/teachers/{tid}").status == 200
+    stored = db.teachers.find_one({"_id": tid})
+    assert stored["isDeleted"] is True
+    assert stored["documents"]["passport"]["filePath"] == passport
+    for key in (passport, avatar, adhoc):
+        assert _exists(key)
+    assert api.get(f"/api/teachers/{tid}/documents/passport/url").status == 404
+    assert api.get("/api/documents").body == []
