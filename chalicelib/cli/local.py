@@ -9,9 +9,11 @@ import urllib.request
 from typing import Any
 
 from chalicelib import db
-from chalicelib.cli.common import CliError
+from chalicelib.cli.common import CliError, Progress
 from chalicelib.cli.users import ensure_first_admin
+from chalicelib.errors import Conflict
 from chalicelib.localstack import StackError, run_local_stack
+from chalicelib.services.demo import seed_demo
 from chalicelib.services.seed import seed_defaults
 from chalicelib.settings import get_settings
 from chalicelib.storage import ensure_bucket, get_s3
@@ -30,6 +32,10 @@ def register(subparsers: Any) -> None:
     seed = subparsers.add_parser(
         "seed", help="insert default stages and alert rules into an empty database"
     )
+    seed.add_argument(
+        "--demo", action="store_true", help="also insert demo projects, schools and teachers"
+    )
+    seed.add_argument("--teachers", type=int, default=60, help="demo teachers (default 60)")
     seed.set_defaults(func=cmd_seed)
 
 
@@ -84,4 +90,20 @@ def cmd_health(args: argparse.Namespace) -> int:
 def cmd_seed(args: argparse.Namespace) -> int:
     seeded = seed_defaults(db.get_db())
     print(f"stages inserted: {seeded['stages']}, alert rules inserted: {seeded['alertRules']}")
+    if getattr(args, "demo", False):
+        return seed_demo_data(args.teachers)
+    return 0
+
+
+def seed_demo_data(teachers: int) -> int:
+    bar = Progress("demo teachers", teachers)
+    try:
+        counts = seed_demo(db.get_db(), teachers=teachers, on_teacher=bar.advance)
+    except Conflict as exc:
+        raise CliError(exc.detail) from exc
+    bar.finish()
+    print(
+        f"demo data: {counts['projects']} projects, {counts['schools']} schools, "
+        f"{counts['teachers']} teachers"
+    )
     return 0

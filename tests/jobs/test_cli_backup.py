@@ -77,3 +77,15 @@ def test_backup_help_lists_every_action(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     for action in ("create", "list", "verify", "restore", "restore-dump", "prune"):
         assert action in out
+
+
+def test_seed_demo_fills_an_empty_database_once(
+    db: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["seed", "--demo", "--teachers", "12"]) == 0
+    assert "12 teachers" in capsys.readouterr().out
+    assert db.teachers.count_documents({}) == 12
+    assert db.projects.count_documents({"code": {"$in": ["TFETP", "INDEPENDENT"]}}) == 2
+    assert db.teachers.count_documents({"arcDetails.expiryDate": {"$exists": True}}) == 12
+    assert main(["seed", "--demo"]) == 1
+    assert "already holds teachers" in capsys.readouterr().err
