@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from chalicelib.db import Db, Document
@@ -39,6 +40,10 @@ MANIFEST_NAME = "manifest.json"
 ID_FORMAT = "%Y%m%dT%H%M%SZ"
 
 CollectionDone = Callable[[str, int], None]
+# Multipart transfers in 8 MB parts, 4 at a time: at most ~32 MB of buffers whatever the size.
+TRANSFER = TransferConfig(
+    multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=4
+)
 
 
 class BackupError(Exception):
@@ -147,6 +152,7 @@ def create_backup(
             bucket,
             key,
             ExtraArgs={"ContentType": "application/gzip", "Metadata": {"sha256": archive_digest}},
+            Config=TRANSFER,
         )
     manifest["archive"] = {"key": key, "size": archive_size, "sha256": archive_digest}
     s3.put_object(
@@ -215,7 +221,7 @@ def download_archive(s3: Any, bucket: str, manifest: Document, dest: Path) -> Pa
     """Download the archive of ``manifest`` to ``dest`` and check its size and SHA-256."""
     key = str(manifest["archive"]["key"])
     try:
-        s3.download_file(bucket, key, str(dest))
+        s3.download_file(bucket, key, str(dest), Config=TRANSFER)
     except ClientError as exc:
         raise BackupError(f"archive {key} cannot be downloaded") from exc
     size, digest = dumpformat.hash_file(dest)

@@ -252,3 +252,32 @@ def test_prune_applies_the_retention_policy_to_the_bucket(
     assert kept == ["20260110T020000Z", "20260109T020000Z", "20260108T020000Z"]
     assert len(deleted) == 7
     assert [m["id"] for m in backup.list_backups(s3, bucket)] == kept
+
+
+def test_backup_and_restore_memory_stays_bounded(
+    db: Any, backups: tuple[Any, str], restore_db: Any
+) -> None:
+    """~8 MB of documents go through with a peak far below the data size (streamed in batches)."""
+    import tracemalloc
+
+    s3, bucket = backups
+    blob = "x" * 4000
+    db.bulk.insert_many([{"n": i, "blob": blob} for i in range(2000)])
+    tracemalloc.start()
+    try:
+        manifest = backup.create_backup(
+            db, s3, bucket, app_version="1", now=clock(), batch_size=100
+        )
+        _, backup_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        restore.restore_backup(
+            db.client, s3, bucket, manifest["id"], restore_db.name, batch_size=100
+        )
+        _, restore_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        db.drop_collection("bulk")
+    data_size = 2000 * 4000
+    assert backup_peak < data_size / 3, backup_peak
+    assert restore_peak < data_size / 3, restore_peak
+    assert restore_db.bulk.count_documents({}) == 2000
