@@ -282,6 +282,12 @@ def verify_backup(
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
                 if member.name == MANIFEST_NAME:
+                    inner = tar.extractfile(member)
+                    inside = json.loads(inner.read()) if inner is not None else {}
+                    if inside.get("collections") != manifest.get("collections"):
+                        report.problems.append(
+                            "manifest.json inside the archive differs from the bucket's manifest"
+                        )
                     continue
                 entry = expected.get(member.name)
                 if entry is None:

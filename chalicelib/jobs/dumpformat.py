@@ -29,6 +29,8 @@ EXTENDED_JSON = json_util.JSONOptions(
 BSON_SUFFIX = ".bson"
 METADATA_SUFFIX = ".metadata.json"
 CHUNK = 1024 * 1024
+RESTORE_STATE_COLLECTION = "fetmsrestore"
+"""Progress record of an unfinished restore (see ``jobs/restore.py``); never backed up."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def user_collections(db: Db) -> list[str]:
     for info in db.list_collections():
         if info.get("type", "collection") != "collection":
             continue
-        if str(info["name"]).startswith("system."):
+        if str(info["name"]).startswith("system.") or info["name"] == RESTORE_STATE_COLLECTION:
             continue
         names.append(str(info["name"]))
     return sorted(names)

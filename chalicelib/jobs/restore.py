@@ -4,9 +4,10 @@ Rules:
 - a target holding documents is refused unless ``drop`` is given (then every collection of the
   dump is dropped before it is loaded; other collections are left alone);
 - a restore records its progress in the target's ``fetmsrestore`` collection: if it stops half
-  way (crash, timeout), that record names the source and the collections already loaded, the
-  target is reported as "restore unfinished", and rerunning the same restore completes it (the
-  collection that was being loaded is dropped and loaded again); the record is removed at the end;
+  way (crash, timeout), that record names the source and the collections already loaded; any
+  other restore into that database is refused with a message naming it, and rerunning the same
+  restore completes it (the collection that was being loaded is dropped and loaded again); the
+  record is removed at the end;
 - indexes are recreated from the metadata files; the counts are compared with the dump's.
 """
 
@@ -25,7 +26,7 @@ from chalicelib.db import Db, Document
 from chalicelib.jobs import backup, dumpformat
 from chalicelib.observability import logger
 
-STATE_COLLECTION = "fetmsrestore"
+STATE_COLLECTION = dumpformat.RESTORE_STATE_COLLECTION
 STATE_ID = "restore"
 
 CollectionDone = Callable[[str, int], None]
@@ -66,9 +67,7 @@ def unfinished_restore(db: Db) -> Document | None:
 
 def _non_empty_collections(db: Db) -> list[str]:
     return [
-        name
-        for name in dumpformat.user_collections(db)
-        if name != STATE_COLLECTION and db[name].estimated_document_count() > 0
+        name for name in dumpformat.user_collections(db) if db[name].estimated_document_count() > 0
     ]
 
 
