@@ -10,8 +10,10 @@ from pymongo.errors import PyMongoError
 
 from chalicelib import db
 from chalicelib.cli.common import CliError, Progress
+from chalicelib.cli.maintenance import operator_actor
 from chalicelib.jobs import backup, dumpformat, restore
 from chalicelib.jobs.retention import policy_from, reasons
+from chalicelib.services import audit
 from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
 
@@ -137,7 +139,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return _verify(get_s3(), get_settings().backups_bucket, args.backup_id)
 
 
+def _record_restore(report: restore.RestoreReport) -> None:
+    """Audit entry in the restored database (its own audit log may just have been replaced)."""
+    audit.record(
+        db.get_client()[report.target_db],
+        operator_actor(),
+        "restore",
+        "database",
+        report.target_db,
+        details={"source": report.source, "countsMatch": report.ok, "resumed": report.resumed},
+    )
+
+
 def _print_report(report: restore.RestoreReport) -> int:
+    _record_restore(report)
     if report.resumed:
         print(f"resumed the unfinished restore of {report.source}")
     print(f"restored {report.source} into database '{report.target_db}'")

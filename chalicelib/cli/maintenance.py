@@ -10,7 +10,8 @@ from typing import Any
 from chalicelib import db
 from chalicelib.cli.common import CliError
 from chalicelib.errors import ValidationFailed
-from chalicelib.services import maintenance
+from chalicelib.services import audit, maintenance
+from chalicelib.services.actor import Actor
 from chalicelib.services.common import utcnow
 
 
@@ -57,6 +58,11 @@ def _operator() -> str:
         return "cli"
 
 
+def operator_actor() -> Actor:
+    """The operator running the CLI, as the audit trail names them."""
+    return Actor(user_id=None, email=_operator(), role="admin")
+
+
 def _print(state: maintenance.MaintenanceState) -> None:
     if not state.enabled:
         print("maintenance: off")
@@ -78,6 +84,14 @@ def cmd_on(args: argparse.Namespace) -> int:
         )
     except ValidationFailed as exc:
         raise CliError(exc.detail) from exc
+    audit.record(
+        db.get_db(),
+        operator_actor(),
+        "maintenance.on",
+        "settings",
+        maintenance.MAINTENANCE_ID,
+        details={"message": state.message, "until": state.until},
+    )
     _print(state)
     delay = f"{maintenance.CACHE_SECONDS:g}"
     print(f"writes now answer 503 (API containers pick this up within {delay} s)")
@@ -86,6 +100,9 @@ def cmd_on(args: argparse.Namespace) -> int:
 
 def cmd_off(args: argparse.Namespace) -> int:
     _print(maintenance.turn_off(db.get_db(), by=_operator()))
+    audit.record(
+        db.get_db(), operator_actor(), "maintenance.off", "settings", maintenance.MAINTENANCE_ID
+    )
     return 0
 
 

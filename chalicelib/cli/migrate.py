@@ -10,8 +10,10 @@ from pymongo.errors import PyMongoError
 
 from chalicelib import db
 from chalicelib.cli.common import CliError
+from chalicelib.cli.maintenance import operator_actor
 from chalicelib.jobs import backup
 from chalicelib.migrations import runner
+from chalicelib.services import audit
 from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
 
@@ -101,6 +103,15 @@ def cmd_up(args: argparse.Namespace) -> int:
             "`fetms migrate status` shows what is interrupted, `fetms migrate up` resumes",
             2,
         ) from exc
+    for result in results:
+        audit.record(
+            ctx.db,
+            operator_actor(),
+            "migration.up",
+            "migrations",
+            result.migration.id,
+            details={"durationMs": result.duration_ms},
+        )
     if not results:
         print("nothing to apply: the database is up to date")
     for result in results:
@@ -115,6 +126,15 @@ def cmd_down(args: argparse.Namespace) -> int:
         )
     except runner.MigrationError as exc:
         raise CliError(str(exc)) from exc
+    for result in results:
+        audit.record(
+            db.get_db(),
+            operator_actor(),
+            "migration.down",
+            "migrations",
+            result.migration.id,
+            details={"durationMs": result.duration_ms},
+        )
     if not results:
         print(f"nothing to revert above {args.to}")
     for result in results:

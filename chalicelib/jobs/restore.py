@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient
+from pymongo.errors import DuplicateKeyError
 
 from chalicelib.db import Db, Document
 from chalicelib.jobs import backup, dumpformat
@@ -109,16 +110,16 @@ def restore_directory(
                 "pass --drop to replace the collections of the backup, or restore into another "
                 "database with --to-db"
             )
-        target[STATE_COLLECTION].replace_one(
-            {"_id": STATE_ID},
-            {
-                "_id": STATE_ID,
-                "source": label,
-                "startedAt": datetime.now(UTC),
-                "done": [],
-            },
-            upsert=True,
-        )
+        marker = {"_id": STATE_ID, "source": label, "startedAt": datetime.now(UTC), "done": []}
+        if state is not None:  # an unfinished restore of something else, replaced (--drop)
+            target[STATE_COLLECTION].replace_one({"_id": STATE_ID}, marker)
+        else:
+            try:
+                target[STATE_COLLECTION].insert_one(marker)
+            except DuplicateKeyError as exc:
+                raise RestoreRefused(
+                    f"another restore into '{target_db}' has just started; let it finish"
+                ) from exc
 
     report = RestoreReport(source=label, target_db=target_db, resumed=resumed)
     counted: dict[str, int] = {}

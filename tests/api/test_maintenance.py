@@ -60,6 +60,8 @@ def test_cli_on_status_off(db: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["maintenance", "off"]) == 0
     assert main(["maintenance", "status"]) == 0
     assert "maintenance: off" in capsys.readouterr().out
+    actions = [e["action"] for e in db.auditlog.find({"entity": "settings"}).sort("at", 1)]
+    assert actions == ["maintenance.on", "maintenance.off"]
     assert main(["maintenance", "on", "--until", "yesterday"]) == 1
     assert "neither an ISO time" in capsys.readouterr().err
     assert main(["maintenance", "on", "--until", "2001-01-01T00:00"]) == 1

@@ -39,6 +39,9 @@ def test_backup_create_list_verify_restore(
     assert code == 0, out
     assert "counts match" in out
     assert restore_db.teachers.count_documents({}) == 4
+    entry = restore_db.auditlog.find_one({"action": "restore"})
+    assert entry["details"]["source"] == f"backup {backup_id}"
+    assert entry["actor"].startswith("cli")
 
     # a second restore into the now non-empty database is refused without --drop
     code, _, err = run(capsys, "backup", "restore", backup_id, "--to-db", restore_db.name)
