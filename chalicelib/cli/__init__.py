@@ -10,6 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pymongo.errors import PyMongoError
+
 from chalicelib import __version__
 from chalicelib.cli import backup, common, indexes, local, maintenance, migrate, users
 from chalicelib.cli.common import CliError
@@ -39,6 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         common.error("interrupted")
         return 130
+    except PyMongoError as exc:
+        common.error(
+            f"MongoDB error: {type(exc).__name__} (check MONGO_URI and that it is reachable)"
+        )
+        return 2
+    except (BotoCoreError, ClientError) as exc:
+        common.error(f"AWS error: {type(exc).__name__} (check credentials, region and buckets)")
+        return 2
 
 
 if __name__ == "__main__":

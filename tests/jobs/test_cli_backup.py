@@ -92,3 +92,24 @@ def test_seed_demo_fills_an_empty_database_once(
     assert db.teachers.count_documents({"arcDetails.expiryDate": {"$exists": True}}) == 12
     assert main(["seed", "--demo"]) == 1
     assert "already holds teachers" in capsys.readouterr().err
+
+
+def test_unreachable_mongodb_is_a_clear_error_not_a_traceback(
+    services: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib import db as dbmod
+    from chalicelib.settings import reset_settings
+    from tests.support.servers import free_port
+
+    monkeypatch.setenv("MONGO_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
+    monkeypatch.setenv("MONGO_TIMEOUT_MS", "300")
+    dbmod.close_client()
+    reset_settings()
+    try:
+        assert main(["maintenance", "status"]) == 2
+        err = capsys.readouterr().err
+        assert "MongoDB error: ServerSelectionTimeoutError" in err and "Traceback" not in err
+    finally:
+        monkeypatch.undo()
+        dbmod.close_client()
+        reset_settings()
