@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The Go toolchain (tests build tools/bsoncheck) lives in /usr/local/go on the build machines.
+export PATH := $(PATH):/usr/local/go/bin
 
 .PHONY: run test lint typecheck audit install clean
 

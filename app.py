@@ -69,6 +69,11 @@ def hourly_alert_metrics(event: CloudWatchEvent) -> dict[str, object]:
     return scheduled.hourly_alert_metrics()
 
 
+@app.schedule(Rate(1, unit=Rate.HOURS), name="hourly_upload_sweep")
+def hourly_upload_sweep(event: CloudWatchEvent) -> dict[str, object]:
+    return scheduled.hourly_upload_sweep()
+
+
 @app.schedule(scheduled.NOTICES_CRON, name="daily_expiry_notices")
 def daily_expiry_notices(event: CloudWatchEvent) -> dict[str, object]:
     return scheduled.daily_expiry_notices()

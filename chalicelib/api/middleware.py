@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalice.app import Chalice, Request, Response
 
 from chalicelib.api.cors import cors_headers
+from chalicelib.db import slow_commands
 from chalicelib.errors import PROBLEM_CONTENT_TYPE
 from chalicelib.observability import logger, metrics
 from chalicelib.serialization import dumps
@@ -93,6 +94,9 @@ def _record(route_key: str, status: int, elapsed_ms: float) -> None:
     metrics.add_dimension(name="statusClass", value=status_class)
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=round(elapsed_ms, 2))
+    slow = slow_commands.take_count()
+    if slow:
+        metrics.add_metric(name="SlowCommands", unit=MetricUnit.Count, value=slow)
     logger.info("request", extra={"status": status, "latencyMs": round(elapsed_ms, 1)})
     if metrics.metric_set:
         metrics.flush_metrics()

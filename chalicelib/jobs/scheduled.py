@@ -19,6 +19,7 @@ from chalicelib.jobs.common import run_job
 from chalicelib.jobs.expiry_notifications import run_expiry_notices
 from chalicelib.jobs.index_check import run_index_check
 from chalicelib.jobs.retention import policy_from
+from chalicelib.jobs.upload_sweep import run as run_upload_sweep
 from chalicelib.serialization import jsonable
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage import get_s3
@@ -62,6 +63,10 @@ def hourly_alert_metrics() -> Document:
     result = run_job("alert-metrics", lambda: run_alert_metrics(db.get_db(), db.slow_commands))
     out: Document = jsonable(result)
     return out
+
+
+def hourly_upload_sweep() -> Document:
+    return run_job("upload-sweep", run_upload_sweep)
 
 
 def daily_expiry_notices() -> Document:

@@ -20,6 +20,7 @@ from chalicelib.jobs.backup import list_backups
 from chalicelib.jobs.expiry_notifications import run_expiry_notices
 from chalicelib.services.common import utcnow
 from chalicelib.settings import get_settings
+from chalicelib.storage import get_s3
 from tests.support.factories import FIXED_NOW, make_teacher
 
 SENDER = "fetms-notices@example.org"
@@ -153,7 +154,25 @@ def test_backup_schedule_is_the_runbook_window() -> None:
     assert scheduled.backup_cron(get_settings()).to_string() == "cron(0 2 * * ? *)"
     names = {source.name for source in app.event_sources}
     expected = {"nightly_backup", "daily_index_check", "hourly_alert_metrics"}
-    assert expected | {"daily_expiry_notices"} <= names
+    assert expected | {"daily_expiry_notices", "hourly_upload_sweep"} <= names
+
+
+def test_scheduled_upload_sweep_discards_only_expired_unconfirmed_uploads(
+    chalice_client: Client, db: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3 = get_s3()
+    bucket = get_settings().uploads_bucket
+    past = utcnow() - timedelta(hours=3)
+    for key, status in (("sweep/expired", "pending"), ("sweep/confirmed", "confirmed")):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"%PDF-1.4")
+        db.uploads.insert_one(
+            {"key": key, "status": status, "expiresAt": past, "teacher": None, "kind": "passport"}
+        )
+    response = chalice_client.lambda_.invoke("hourly_upload_sweep", cw_event(chalice_client))
+    assert response.payload["discarded"] == 1
+    remaining = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="sweep/")["Contents"]}
+    assert remaining == {"sweep/confirmed"}
+    assert values(emf(capsys.readouterr().out), "JobSucceeded", job="upload-sweep") == [1]
 
 
 @pytest.fixture
