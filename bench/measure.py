@@ -167,7 +167,7 @@ def bench_token(database: Any) -> str:
     return str(issued.access_token)
 
 
-def run_size(uri: str, n: int, repeat: int) -> dict[str, Sample]:
+def run_size(uri: str, n: int, repeat: int, warmup: int = 2) -> dict[str, Sample]:
     from chalice.test import Client
 
     from bench.seed import seed
@@ -216,7 +216,7 @@ def run_size(uri: str, n: int, repeat: int) -> dict[str, Sample]:
         for label, path in scenarios.items():
             sample = Sample()
             request = call(path)
-            for warm in range(2):
+            for warm in range(warmup):
                 response = request()
                 if response.status_code != 200:
                     raise RuntimeError(f"{path}: {response.status_code} {response.body[:300]!r}")
@@ -275,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--mongo-uri", default=None)
     args = parser.parse_args(argv)
     results: dict[int, dict[str, Sample]] = {}
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     def measure(uri: str) -> None:
         for n in args.n:
             print(f"N={n}", file=sys.stderr)
-            results[n] = run_size(uri, n, args.repeat)
+            results[n] = run_size(uri, n, args.repeat, args.warmup)
 
     if args.mongo_uri:
         measure(args.mongo_uri)

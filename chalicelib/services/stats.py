@@ -117,43 +117,62 @@ def _label(path: str) -> Document:
     return {"$cond": [{"$in": [{"$ifNull": [value, ""]}, ["", None]]}, UNSPECIFIED_LABEL, value]}
 
 
-def _salary_bucket() -> Document:
-    branches = []
-    for label, low, high in salary_labels():
-        conditions: list[Any] = [{"$ne": ["$_salary", None]}, {"$gte": ["$_salary", low]}]
-        if high is not None:
-            conditions.append({"$lt": ["$_salary", high]})
-        branches.append({"case": {"$and": conditions}, "then": label})
-    return {"$switch": {"branches": branches, "default": UNSPECIFIED_LABEL}}
+_UNBOUNDED = 10**18
+"""Upper boundary standing for "no upper limit" in ``$bucket``."""
 
 
-def _seniority_bucket() -> Document:
-    years = "$_seniority"
-    return {
-        "$switch": {
-            "branches": [
-                {"case": {"$eq": [years, None]}, "then": UNSPECIFIED_LABEL},
-                {"case": {"$lt": [years, 0]}, "then": UNSPECIFIED_LABEL},
-                {"case": {"$gte": [years, SENIORITY_MAX]}, "then": f"{SENIORITY_MAX}+ Years"},
-            ],
-            "default": {"$concat": [{"$toString": years}, " Years"]},
+def _salary_buckets() -> list[Document]:
+    """``$bucket`` on the numeric salary: ``[a, b)`` per label, anything else Unspecified."""
+    return [
+        {
+            "$bucket": {
+                "groupBy": "$_salary",
+                "boundaries": [*SALARY_EDGES, _UNBOUNDED],
+                "default": UNSPECIFIED_LABEL,
+                "output": {"count": {"$sum": 1}},
+            }
         }
-    }
+    ]
+
+
+def _seniority_buckets() -> list[Document]:
+    """``$bucket`` on whole years: 0, 1, … 9, 10+ (``[10, ∞)``), anything else Unspecified."""
+    return [
+        {
+            "$bucket": {
+                "groupBy": "$_seniority",
+                "boundaries": [*range(SENIORITY_MAX + 1), _UNBOUNDED],
+                "default": UNSPECIFIED_LABEL,
+                "output": {"count": {"$sum": 1}},
+            }
+        }
+    ]
+
+
+def _salary_label(lower: Any) -> str:
+    for label, low, _ in salary_labels():
+        if lower == low:
+            return label
+    return UNSPECIFIED_LABEL
+
+
+def _seniority_label(lower: Any) -> str:
+    return seniority_label(int(lower)) if isinstance(lower, int | float) else UNSPECIFIED_LABEL
 
 
 # --- filters -------------------------------------------------------------------------------
 
 
 def salary_condition(value: str) -> Document:
-    """``a-b`` → ``[a, b)``, ``a+`` → ``[a, ∞)``, ``Unspecified`` → no numeric salary."""
+    """``a-b`` → ``[a, b)``, ``a+`` → ``[a, ∞)``, ``Unspecified`` → no (valid) numeric salary."""
     if value.strip().lower() == "unspecified":
-        return {"_salary": None}
+        return _outside("_salary", SALARY_EDGES[0])
     closed = _RANGE.match(value)
     if closed and int(closed.group(1)) < int(closed.group(2)):
         return {"_salary": {"$gte": int(closed.group(1)), "$lt": int(closed.group(2))}}
     opened = _OPEN_RANGE.match(value)
     if opened:
-        return {"_salary": {"$gte": int(opened.group(1))}}
+        return {"_salary": {"$gte": int(opened.group(1)), "$lt": _UNBOUNDED}}
     raise ValidationFailed(
         detail="salaryRange must look like '60000-70000', '80000+' or 'Unspecified'",
         errors=[FieldError("salaryRange", "unrecognised salary range")],
@@ -163,7 +182,7 @@ def salary_condition(value: str) -> Document:
 def seniority_condition(value: str) -> Document:
     """``3``, ``3 Years``, ``10+ Years`` or ``Unspecified`` (the chart labels)."""
     if value.strip().lower() == "unspecified":
-        return {"_seniorityBucket": UNSPECIFIED_LABEL}
+        return _outside("_seniority", 0)
     parsed = _YEARS.match(value)
     if not parsed:
         raise ValidationFailed(
@@ -172,13 +191,42 @@ def seniority_condition(value: str) -> Document:
             errors=[FieldError("seniority", "unrecognised seniority")],
         )
     years = int(parsed.group(1))
-    return {"_seniorityBucket": seniority_label(years)}
+    if years >= SENIORITY_MAX:
+        return {"_seniority": {"$gte": SENIORITY_MAX, "$lt": _UNBOUNDED}}
+    return {"_seniority": {"$gte": years, "$lt": years + 1}}
+
+
+def _outside(field: str, lowest: int) -> Document:
+    """What ``$bucket`` puts in its default bucket: not a number in ``[lowest, unbounded)``."""
+    return {"$nor": [{field: {"$gte": lowest, "$lt": _UNBOUNDED}}]}
+
+
+SLIM_FIELDS = (
+    *CANDIDATE_FIELDS,
+    *expiry.ITEM_FIELDS,
+    "personalInfo.nationality",
+    "personalInfo.gender",
+    "personalInfo.hiringStatus",
+    "education.degree",
+)
+
+
+def slim_projection(extra_paths: list[str]) -> Document:
+    """Only the fields the facets read (reshaping whole teachers is the costly part)."""
+    kept: list[str] = []
+    for path in sorted({*SLIM_FIELDS, *extra_paths}, key=lambda p: (len(p), p)):
+        if not any(path == k or path.startswith(k + ".") for k in kept):
+            kept.append(path)
+    return {path: 1 for path in kept}
 
 
 def dashboard_prefix(
-    query: DashboardQuery, stage_ids: list[str], employed_ids: list[str]
+    query: DashboardQuery, stage_ids: list[str], extra_paths: list[str] | None = None
 ) -> list[Document]:
-    """``$match`` on stored fields, derived fields, then ``$match`` on the derived ones."""
+    """``$match`` on stored fields, slim projection with derived fields, ``$match`` on those.
+
+    ``extra_paths`` are further stored fields the facets need (the alert rules' date fields).
+    """
     match: Document = dict(NOT_DELETED)
     if query.projectId:
         match["project"] = parse_object_id(query.projectId, "projectId")
@@ -196,31 +244,23 @@ def dashboard_prefix(
             match["pipelineStage"] = {"$nin": stage_ids}
         else:
             match["pipelineStage"] = query.pipelineStage
-    derived_match: Document = {}
+    derived: list[Document] = []
     if query.salaryRange:
-        derived_match.update(salary_condition(query.salaryRange))
+        derived.append(salary_condition(query.salaryRange))
     if query.seniority:
-        derived_match.update(seniority_condition(query.seniority))
-    stage_key = {"$cond": [{"$in": ["$pipelineStage", stage_ids]}, "$pipelineStage", UNCATEGORIZED]}
+        derived.append(seniority_condition(query.seniority))
     prefix: list[Document] = [
         {"$match": match},
         {
-            "$addFields": {
+            "$project": {
+                **slim_projection(extra_paths or []),
                 "_salary": _SALARY_NUMBER,
                 "_seniority": _SENIORITY_YEARS,
-                "_stageKey": stage_key,
-                "_employed": {"$in": ["$pipelineStage", employed_ids]},
-            }
-        },
-        {
-            "$addFields": {
-                "_salaryBucket": _salary_bucket(),
-                "_seniorityBucket": _seniority_bucket(),
             }
         },
     ]
-    if derived_match:
-        prefix.append({"$match": derived_match})
+    if derived:
+        prefix.append({"$match": derived[0] if len(derived) == 1 else {"$and": derived}})
     return prefix
 
 
@@ -237,6 +277,7 @@ def dashboard(db: Db, query: DashboardQuery, now: datetime | None = None) -> Doc
     stage_ids = [str(s["_id"]) for s in stages]
     employed_ids = [str(s["_id"]) for s in stages if s.get("isEmployed")]
     checks = expiry.resolve_rules(active_rules(db), moment)
+    recruiting: Document = {"pipelineStage": {"$nin": employed_ids}}
     facets: Document = {
         "total": [{"$count": "count"}],
         "schools": [
@@ -244,23 +285,24 @@ def dashboard(db: Db, query: DashboardQuery, now: datetime | None = None) -> Doc
             {"$group": {"_id": "$school"}},
             {"$count": "count"},
         ],
-        "pipeline": _count("$_stageKey"),
+        "pipeline": _count("$pipelineStage"),
         "nationality": _count(_label("personalInfo.nationality.english")),
         "gender": _count(_label("personalInfo.gender")),
         "education": _count(_label("education.degree")),
         "hiringStatus": _count(_label("personalInfo.hiringStatus")),
-        "salary": _count("$_salaryBucket"),
-        "seniority": _count("$_seniorityBucket"),
+        "salary": _salary_buckets(),
+        "seniority": _seniority_buckets(),
         "candidates": [
-            {"$match": {"_employed": False}},
+            {"$match": recruiting},
             {"$sort": {"createdAt": -1, "_id": -1}},
             {"$limit": CANDIDATES_LIMIT},
             {"$project": CANDIDATE_FIELDS},
         ],
-        "candidatesTotal": [{"$match": {"_employed": False}}, {"$count": "count"}],
+        "candidatesTotal": [{"$match": recruiting}, {"$count": "count"}],
         **expiry.expiry_facets(checks, moment, expiry.DEFAULT_ITEMS_PER_TYPE),
     }
-    pipeline = [*dashboard_prefix(query, stage_ids, employed_ids), {"$facet": facets}]
+    prefix = dashboard_prefix(query, stage_ids, [c.field for c in checks])
+    pipeline = [*prefix, {"$facet": facets}]
     rows = list(db[TEACHERS].aggregate(pipeline))
     result: Document = rows[0] if rows else {}
     report = expiry.decode(result, checks, moment, expiry.DEFAULT_ITEMS_PER_TYPE)
@@ -284,9 +326,12 @@ def dashboard(db: Db, query: DashboardQuery, now: datetime | None = None) -> Doc
             "nationality": _ranked(result.get("nationality", [])),
             "gender": _ranked(result.get("gender", [])),
             "education": _ranked(result.get("education", [])),
-            "salary": _fixed(result.get("salary", []), [label for label, _, _ in salary_labels()]),
+            "salary": _fixed(
+                _relabel(result.get("salary", []), _salary_label),
+                [label for label, _, _ in salary_labels()],
+            ),
             "seniority": _fixed(
-                result.get("seniority", []),
+                _relabel(result.get("seniority", []), _seniority_label),
                 [seniority_label(y) for y in range(SENIORITY_MAX + 1)],
             ),
             "hiringStatus": _ranked(result.get("hiringStatus", [])),
@@ -321,8 +366,22 @@ def _fixed(rows: list[Document], labels: list[str]) -> list[Document]:
     return entries
 
 
+def _relabel(rows: list[Document], label: Any) -> list[Document]:
+    """``$bucket`` rows (keyed by lower boundary) → rows keyed by chart label."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        name = label(row["_id"])
+        counts[name] = counts.get(name, 0) + int(row["count"])
+    return [{"_id": name, "count": count} for name, count in counts.items()]
+
+
 def _pipeline_chart(rows: list[Document], stages: list[Document]) -> list[Document]:
-    counts = {str(row["_id"]): int(row["count"]) for row in rows}
+    """Counts per stored ``pipelineStage`` value (few groups) folded onto the live stages."""
+    live = {str(s["_id"]) for s in stages}
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = row["_id"] if isinstance(row["_id"], str) and row["_id"] in live else UNCATEGORIZED
+        counts[key] = counts.get(key, 0) + int(row["count"])
     entries = [
         _entry(str(s.get("title", "")), counts.get(str(s["_id"]), 0), stageId=str(s["_id"]))
         for s in stages
