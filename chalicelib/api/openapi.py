@@ -35,6 +35,15 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+MULTIPART = "multipart/form-data"
+MULTIPART_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "FETMS-compatible upload: one file part plus optional text fields "
+    "(number, expiryDate, name, boxId); small files only — use the presigned flow for larger ones.",
+    "properties": {"file": {"type": "string", "format": "binary"}},
+}
+
+
 def build_openapi() -> dict[str, Any]:
     components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
     paths: dict[str, dict[str, Any]] = {}
@@ -92,6 +101,9 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
                 }
             },
         }
+    if MULTIPART in spec.content_types:
+        content = op.setdefault("requestBody", {"required": True, "content": {}})["content"]
+        content[MULTIPART] = {"schema": MULTIPART_SCHEMA}
     if spec.method in ("PUT", "PATCH", "DELETE") and "{" in spec.path:
         op["parameters"].append(
             {

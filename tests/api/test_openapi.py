@@ -60,3 +60,10 @@ def test_public_routes_are_exactly_health_openapi_login_refresh(api: Api) -> Non
         "POST /api/auth/login",
         "POST /api/auth/refresh",
     ]
+
+
+def test_multipart_routes_document_their_file_part(api: Api) -> None:
+    document = api.get("/api/openapi.json").body
+    avatar = document["paths"]["/api/teachers/{id}/avatar"]["post"]
+    schema = avatar["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["file"]["format"] == "binary"
