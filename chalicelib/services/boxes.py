@@ -9,7 +9,7 @@ from datetime import timedelta
 from bson import ObjectId
 
 from chalicelib import storage
-from chalicelib.db import Db, Document
+from chalicelib.db import TEACHERS, Db, Document
 from chalicelib.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.models.documents import BoxCreate, BoxReorder, BoxUpdate
 from chalicelib.services import audit, documents
@@ -38,7 +38,7 @@ def create_box(
         db,
         actor,
         "document.box.create",
-        "teacher",
+        TEACHERS,
         tid,
         details={"boxId": str(box["_id"]), "name": data.name},
     )
@@ -79,7 +79,7 @@ def update_box(
         db,
         actor,
         "document.box.update",
-        "teacher",
+        TEACHERS,
         tid,
         before={k: before.get(k) for k in ("name", "order")},
         after={k: after.get(k) for k in ("name", "order")},
@@ -102,36 +102,6 @@ def reorder_boxes(
     if not ids:
         return documents.load_teacher(db, tid)
     items = [{"id": oid, "order": index} for index, oid in enumerate(ids)]
-    listed = {
-        "$map": {
-            "input": {"$literal": items},
-            "as": "item",
-            "in": {
-                "$mergeObjects": [
-                    {
-                        "$arrayElemAt": [
-                            {
-                                "$filter": {
-                                    "input": "$documentBoxes",
-                                    "as": "box",
-                                    "cond": {"$eq": ["$$box._id", "$$item.id"]},
-                                }
-                            },
-                            0,
-                        ]
-                    },
-                    {"order": "$$item.order"},
-                ]
-            },
-        }
-    }
-    others = {
-        "$filter": {
-            "input": "$documentBoxes",
-            "as": "box",
-            "cond": {"$not": [{"$in": ["$$box._id", {"$literal": ids}]}]},
-        }
-    }
 
     def explain(current: Document) -> ValidationFailed:
         errors = [
@@ -147,12 +117,12 @@ def reorder_boxes(
     teacher = documents.update_teacher(
         db,
         tid,
-        [{"$set": {"documentBoxes": {"$concatArrays": [listed, others]}}}],
+        [{"$set": {"documentBoxes": documents.reordered("documentBoxes", items, "order")}}],
         expected_version=expected_version,
         conditions=[{"documentBoxes._id": oid} for oid in ids],
         explain=explain,
     )
-    audit.record(db, actor, "document.box.reorder", "teacher", tid, details={"boxes": len(ids)})
+    audit.record(db, actor, "document.box.reorder", TEACHERS, tid, details={"boxes": len(ids)})
     return teacher
 
 
@@ -191,7 +161,7 @@ def delete_box(
         conditions=[{"documentBoxes._id": bid}],
         explain=_box_not_found,
     )
-    audit.record(db, actor, "document.box.delete", "teacher", tid, details={"boxId": str(bid)})
+    audit.record(db, actor, "document.box.delete", TEACHERS, tid, details={"boxId": str(bid)})
     return teacher
 
 
@@ -249,7 +219,7 @@ def download_box(db: Db, vault: Vault, actor: Actor, teacher_id: str, box_id: st
         db,
         actor,
         "document.box.download",
-        "teacher",
+        TEACHERS,
         tid,
         details={"boxId": box_id, "files": len(result.names), "zipKey": dest},
     )

@@ -330,7 +330,7 @@ def attach_file(
         )
         details["docId"] = str(new_id)
         action = "document.adhoc.upload"
-    audit.record(db, actor, action, "teacher", tid, details=details)
+    audit.record(db, actor, action, TEACHERS, tid, details=details)
     return teacher
 
 
@@ -416,7 +416,7 @@ def delete_core_document(
         db,
         actor,
         f"document.{doc_type}.delete",
-        "teacher",
+        TEACHERS,
         tid,
         before={prefix: before},
         after={prefix: dict(after)},
@@ -445,7 +445,7 @@ def delete_avatar(db: Db, actor: Actor, teacher_id: str, expected_version: int |
         db,
         actor,
         "document.avatar.delete",
-        "teacher",
+        TEACHERS,
         tid,
         details={"previousFilePath": old_path},
     )
@@ -484,7 +484,7 @@ def delete_adhoc(
         db,
         actor,
         "document.adhoc.delete",
-        "teacher",
+        TEACHERS,
         tid,
         details={
             "docId": str(did),
@@ -543,7 +543,7 @@ def update_adhoc(
         db,
         actor,
         "document.adhoc.update",
-        "teacher",
+        TEACHERS,
         tid,
         before={k: before.get(k) for k in ("name", "boxId")},
         after={k: after.get(k) for k in ("name", "boxId")},
@@ -575,6 +575,32 @@ def reorder_adhoc(
     items = [
         {"id": oid, "boxId": item.boxId} for oid, item in zip(ids, data.documents, strict=True)
     ]
+    teacher = update_teacher(
+        db,
+        tid,
+        [{"$set": {"otherDocuments": reordered("otherDocuments", items, "boxId")}}],
+        expected_version=expected_version,
+        conditions=conditions,
+        explain=lambda current: _reorder_problem(current, data),
+    )
+    audit.record(
+        db,
+        actor,
+        "document.adhoc.reorder",
+        TEACHERS,
+        tid,
+        details={"documents": len(ids), "boxes": len(box_ids)},
+    )
+    return teacher
+
+
+def reordered(array: str, items: list[Document], override: str) -> Document:
+    """Aggregation expression for an atomic reorder of ``array`` (elements with an ``_id``).
+
+    ``items`` are ``{"id": ObjectId, override: value}`` in the wanted order: each listed element
+    gets ``override`` set from its item; elements not listed (e.g. added concurrently) follow,
+    unchanged, so nothing is ever dropped.
+    """
     listed = {
         "$map": {
             "input": {"$literal": items},
@@ -585,43 +611,28 @@ def reorder_adhoc(
                         "$arrayElemAt": [
                             {
                                 "$filter": {
-                                    "input": "$otherDocuments",
-                                    "as": "doc",
-                                    "cond": {"$eq": ["$$doc._id", "$$item.id"]},
+                                    "input": f"${array}",
+                                    "as": "el",
+                                    "cond": {"$eq": ["$$el._id", "$$item.id"]},
                                 }
                             },
                             0,
                         ]
                     },
-                    {"boxId": "$$item.boxId"},
+                    {override: f"$$item.{override}"},
                 ]
             },
         }
     }
+    listed_ids = [item["id"] for item in items]
     others = {
         "$filter": {
-            "input": "$otherDocuments",
-            "as": "doc",
-            "cond": {"$not": [{"$in": ["$$doc._id", {"$literal": ids}]}]},
+            "input": f"${array}",
+            "as": "el",
+            "cond": {"$not": [{"$in": ["$$el._id", {"$literal": listed_ids}]}]},
         }
     }
-    teacher = update_teacher(
-        db,
-        tid,
-        [{"$set": {"otherDocuments": {"$concatArrays": [listed, others]}}}],
-        expected_version=expected_version,
-        conditions=conditions,
-        explain=lambda current: _reorder_problem(current, data),
-    )
-    audit.record(
-        db,
-        actor,
-        "document.adhoc.reorder",
-        "teacher",
-        tid,
-        details={"documents": len(ids), "boxes": len(box_ids)},
-    )
-    return teacher
+    return {"$concatArrays": [listed, others]}
 
 
 def _reorder_problem(current: Document, data: AdhocReorder) -> DomainError:

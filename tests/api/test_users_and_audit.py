@@ -191,3 +191,15 @@ def test_placeholder_secret_refused_outside_local() -> None:
     with pytest.raises(ValidationError, match="CORS_ORIGINS"):
         Settings(cors_origins=["*"])
     assert Settings(fetms_stage="prod", jwt_secret="s" * 40).fetms_stage == "prod"
+
+
+def test_teacher_history_includes_profile_and_document_events(api: Api, db: Any) -> None:
+    from tests.support.factories import make_teacher
+
+    teacher = make_teacher(db)
+    tid = str(teacher["_id"])
+    assert api.post(f"/api/teachers/{tid}/boxes", {"name": "Contracts"}).status in (200, 201)
+    assert api.put(f"/api/teachers/{tid}", {"remarks": "checked"}).status == 200
+    actions = [e["action"] for e in api.get(f"/api/teachers/{tid}/history").body]
+    assert "update" in actions
+    assert any(a.startswith("document.box") for a in actions), actions
