@@ -136,7 +136,11 @@ def configure(uri: str, database: str) -> None:
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_DEFAULT_REGION": "us-east-1",
-            # The slowest SecantusDB aggregations at 100k exceed the 15 s production default.
+            # SecantusDB (one Python process) cannot answer pymongo's heartbeat while it runs a
+            # long aggregation: with the 3 s production timeouts the monitor marks the server
+            # unknown, interrupts the pool and the read is retried (or fails with 503). The
+            # slowest 100k aggregations also exceed the 15 s production socket timeout.
+            "MONGO_TIMEOUT_MS": "60000",
             "MONGO_SOCKET_TIMEOUT_MS": "300000",
         }
     )
