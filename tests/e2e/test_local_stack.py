@@ -90,6 +90,37 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def upload_and_download_a_passport(stack: Stack, token: str) -> None:
+    """The document vault against the local S3 endpoint (s3rver): presigned POST, confirm, GET."""
+    import requests
+
+    teacher = {"firstName": "Local", "lastName": "Stack", "email": "local.stack@example.org"}
+    status, created = stack.request("POST", "/api/teachers", teacher, token)
+    assert status == 201, created
+    content = b"%PDF-1.7\n" + b"0" * 300 + b"\n%%EOF\n"
+    ask = {
+        "kind": "passport",
+        "fileName": "passport.pdf",
+        "contentType": "application/pdf",
+        "size": len(content),
+    }
+    status, upload = stack.request("POST", f"/api/teachers/{created['_id']}/uploads", ask, token)
+    assert status == 201, upload
+    files = {"file": ("passport.pdf", content, "application/pdf")}
+    posted = requests.post(upload["url"], data=upload["fields"], files=files, timeout=15)
+    assert posted.status_code in (200, 201, 204), posted.text
+    confirm_path = f"/api/teachers/{created['_id']}/uploads/{upload['uploadId']}/confirm"
+    status, confirmed = stack.request("POST", confirm_path, {"number": "X1234567"}, token)
+    assert status == 200, confirmed
+    assert confirmed["documents"]["passport"]["status"] == "valid"
+    status, link = stack.request(
+        "GET", f"/api/teachers/{created['_id']}/documents/passport/url", token=token
+    )
+    assert status == 200, link
+    downloaded = requests.get(link["url"], timeout=15)
+    assert downloaded.status_code == 200 and downloaded.content == content
+
+
 def port_in_use(port: int) -> bool:
     import socket
 
@@ -118,6 +149,7 @@ def test_run_serves_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
         status, stages = stack.request("GET", "/api/stages", token=token)
         assert status == 200 and len(stages) == 6, "default stages seeded"
         assert stack.request("GET", "/api/projects")[0] == 401, "auth enforced locally too"
+        upload_and_download_a_passport(stack, token)
     assert stack.process.returncode == 0
     for port in (env["API_PORT"], env["MONGO_PORT"], env["S3_PORT"]):
         assert not port_in_use(int(port)), f"port {port} still open after Ctrl-C"
