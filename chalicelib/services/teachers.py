@@ -26,6 +26,7 @@ from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
     Page,
+    check_version,
     flatten_for_set,
     get_or_404,
     parse_object_id,
@@ -252,6 +253,7 @@ def update_teacher(
             entry = history_entry(before.get("pipelineStage"), new_stage, now, actor)
             update["$push"] = {"stageHistory": entry}
     if not changes:
+        check_version(before, expected_version, WHAT)
         return get_teacher(db, teacher_id)
     after = versioned_update(
         db[TEACHERS],

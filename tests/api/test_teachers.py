@@ -264,6 +264,8 @@ def test_if_match_protects_against_lost_updates(api: Api, db: Any) -> None:
     assert stale.status == 412
     assert db.teachers.find_one({"_id": ObjectId(tid)})["remarks"] == "one"
     assert api.delete(f"/api/teachers/{tid}", headers={"If-Match": "0"}).status == 412
+    assert api.patch(f"/api/teachers/{tid}", {}, headers={"If-Match": "0"}).status == 412
+    assert api.patch(f"/api/teachers/{tid}", {}, headers={"If-Match": "1"}).status == 200
 
 
 def test_school_links_both_ways(api: Api, db: Any) -> None:
