@@ -242,7 +242,7 @@ def update_teacher(
     before = get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT)
     if "email" in sent:
         _check_email_free(db, sent["email"], oid)
-    changes = flatten_for_set("", sent)
+    changes = flatten_for_set("", sent) if sent else {}
     _resolve_links(db, sent, changes)
     update: Document = {"$set": changes}
     now = common.utcnow()
