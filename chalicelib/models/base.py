@@ -41,7 +41,9 @@ def _to_utc_datetime(value: Any) -> Any:
 UtcDateTime = Annotated[
     datetime,
     BeforeValidator(_to_utc_datetime),
-    PlainSerializer(lambda v: v.isoformat().replace("+00:00", "Z"), return_type=str),
+    PlainSerializer(
+        lambda v: v.isoformat().replace("+00:00", "Z"), return_type=str, when_used="json"
+    ),
 ]
 """An ISO-8601 date or datetime, stored as a UTC datetime (MongoDB Date)."""
 

@@ -9,11 +9,10 @@ sends a whole loaded teacher, but they are ignored: only the documents routes wr
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, EmailStr, Field, PlainSerializer
+from pydantic import BeforeValidator, EmailStr, Field
 
 from chalicelib.models.base import (
     InputModel,
@@ -22,7 +21,7 @@ from chalicelib.models.base import (
     OutputModel,
     QueryModel,
     ShortText,
-    _to_utc_datetime,
+    UtcDateTime,
 )
 from chalicelib.models.common import SoftDeletableOut
 
@@ -83,16 +82,7 @@ def _ref_id(value: Any) -> Any:
     return value
 
 
-StoredDate = Annotated[
-    datetime,
-    BeforeValidator(_to_utc_datetime),
-    PlainSerializer(
-        lambda v: v.isoformat().replace("+00:00", "Z"), return_type=str, when_used="json"
-    ),
-]
-"""Like ``base.UtcDateTime`` but kept a ``datetime`` by ``to_document`` (stored as a BSON Date;
-``base.UtcDateTime`` serialises to a string in python mode too)."""
-OptDate = Annotated[StoredDate | None, BeforeValidator(_blank_to_none)]
+OptDate = Annotated[UtcDateTime | None, BeforeValidator(_blank_to_none)]
 Money = Annotated[
     Annotated[float | int, Field(ge=0, le=MAX_SALARY)] | None,
     BeforeValidator(_number),

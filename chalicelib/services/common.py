@@ -138,8 +138,8 @@ def flatten_for_set(prefix: str, value: Any, out: Document | None = None) -> Doc
     Keys come from validated pydantic models only (never from raw client input).
     """
     result: Document = {} if out is None else out
-    if isinstance(value, dict) and value:
-        for key, inner in value.items():
+    if isinstance(value, dict):
+        for key, inner in value.items():  # an empty section changes nothing
             flatten_for_set(f"{prefix}.{key}" if prefix else key, inner, result)
     else:
         result[prefix] = value

@@ -94,3 +94,12 @@ def test_invalid_contact_email_is_400(api: Api) -> None:
     )
     assert result.status == 400
     assert result.body["errors"][0]["field"] == "contact.email"
+
+
+def test_empty_update_changes_nothing(api: Api) -> None:
+    school = create(api, "空", "Empty", contact={"name": "Ms Lin"})
+    for body in ({}, {"contact": {}}):
+        result = api.put(f"/api/schools/{school['_id']}", body)
+        assert result.status == 200, result.body
+        assert result.body["contact"] == {"name": "Ms Lin"}
+        assert result.body["name"] == {"chinese": "空", "english": "Empty"}
