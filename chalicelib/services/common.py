@@ -16,7 +16,9 @@ from pymongo.errors import DuplicateKeyError
 from chalicelib.db import Document
 from chalicelib.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
 
-NOT_DELETED: Document = {"isDeleted": {"$ne": True}}
+# Live records: isDeleted false or absent (FETMS documents created before the field existed).
+# Point values (not $ne) let MongoDB merge-sort on an {isDeleted, <sort key>} index.
+NOT_DELETED: Document = {"isDeleted": {"$in": [False, None]}}
 
 
 def utcnow() -> datetime:

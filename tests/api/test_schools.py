@@ -103,3 +103,9 @@ def test_empty_update_changes_nothing(api: Api) -> None:
         assert result.status == 200, result.body
         assert result.body["contact"] == {"name": "Ms Lin"}
         assert result.body["name"] == {"chinese": "空", "english": "Empty"}
+
+
+def test_legacy_records_without_is_deleted_are_live(api: Api, db: Any) -> None:
+    db.schools.insert_one({"name": {"chinese": "舊", "english": "Legacy"}})
+    db.schools.insert_one({"name": {"chinese": "刪", "english": "Gone"}, "isDeleted": True})
+    assert [s["name"]["english"] for s in api.get("/api/schools").body] == ["Legacy"]
