@@ -98,7 +98,8 @@ def test_invalid_contact_email_is_400(api: Api) -> None:
 
 def test_empty_update_changes_nothing(api: Api) -> None:
     school = create(api, "空", "Empty", contact={"name": "Ms Lin"})
-    for body in ({}, {"contact": {}}):
+    bodies: list[dict[str, Any]] = [{}, {"contact": {}}]
+    for body in bodies:
         result = api.put(f"/api/schools/{school['_id']}", body)
         assert result.status == 200, result.body
         assert result.body["contact"] == {"name": "Ms Lin"}
