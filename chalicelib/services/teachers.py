@@ -106,6 +106,11 @@ def get_teacher(db: Db, teacher_id: str) -> Document:
     return _fill_missing_refs(found[0])
 
 
+# Our append-only histories grow without bound; lists leave them out (GET by id and
+# /history, /documents/history serve them). Every FETMS field is still in the list.
+LIST_EXCLUDED: Document = {"stageHistory": 0, "documentHistory": 0}
+
+
 def list_teachers(
     db: Db, filters: TeacherFilterQuery, *, limit: int, offset: int, now: datetime | None = None
 ) -> Page:
@@ -116,6 +121,7 @@ def list_teachers(
         {"$sort": sort_spec(filters)},
         {"$skip": offset},
         {"$limit": limit},
+        {"$project": LIST_EXCLUDED},
         *POPULATE,
     ]
     items = [_fill_missing_refs(doc) for doc in db[TEACHERS].aggregate(pipeline)]

@@ -195,3 +195,16 @@ def test_list_uses_one_aggregation_and_at_most_one_count(
     small = api.get("/api/teachers?limit=50")
     assert len(small.body) == 30
     assert counted.commands == ["aggregate"]
+
+
+def test_list_leaves_out_the_histories_but_get_has_them(api: Api, db: Any) -> None:
+    teacher = make_teacher(
+        db,
+        stageHistory=[{"from": None, "to": "uncategorized"}],
+        documentHistory=[{"type": "passport"}],
+    )
+    listed = api.get("/api/teachers").body[0]
+    assert "stageHistory" not in listed and "documentHistory" not in listed
+    assert listed["email"] == teacher["email"]
+    full = api.get(f"/api/teachers/{teacher['_id']}").body
+    assert full["stageHistory"] and full["documentHistory"]
