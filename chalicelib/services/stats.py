@@ -33,7 +33,7 @@ from chalicelib.services.alert_rules import active_rules
 from chalicelib.services.common import NOT_DELETED, parse_object_id
 from chalicelib.services.pipeline import UNCATEGORIZED_TITLE, live_stages
 from chalicelib.services.stages import UNCATEGORIZED
-from chalicelib.services.teachers import value_condition
+from chalicelib.services.teachers import profile_conditions
 
 UNSPECIFIED_LABEL = "Unspecified"
 SALARY_EDGES = (0, 40_000, 50_000, 60_000, 70_000, 80_000)
@@ -230,15 +230,14 @@ def dashboard_prefix(
     match: Document = dict(NOT_DELETED)
     if query.projectId:
         match["project"] = parse_object_id(query.projectId, "projectId")
-    simple = {
-        "personalInfo.gender": query.gender,
-        "personalInfo.nationality.english": query.nationality,
-        "education.degree": query.degree,
-        "personalInfo.hiringStatus": query.hiringStatus,
-    }
-    for path, value in simple.items():
-        if value:
-            match[path] = value_condition(value)
+    match.update(
+        profile_conditions(
+            nationality=query.nationality,
+            gender=query.gender,
+            hiring_status=query.hiringStatus,
+            degree=query.degree,
+        )
+    )
     if query.pipelineStage:
         if query.pipelineStage.strip().lower() == UNCATEGORIZED:
             match["pipelineStage"] = {"$nin": stage_ids}

@@ -145,6 +145,23 @@ def sort_spec(filters: TeacherFilterQuery) -> dict[str, int]:
     return {SORT_FIELDS[key]: direction, "_id": direction}
 
 
+def profile_conditions(
+    *,
+    nationality: str | None,
+    gender: str | None,
+    hiring_status: str | None,
+    degree: str | None,
+) -> Document:
+    """The profile filters shared by the list, the export and the dashboard, as match conditions."""
+    wanted = {
+        "personalInfo.nationality.english": nationality,
+        "personalInfo.gender": gender,
+        "personalInfo.hiringStatus": hiring_status,
+        "education.degree": degree,
+    }
+    return {path: value_condition(value) for path, value in wanted.items() if value}
+
+
 def value_condition(value: str) -> Any:
     """Exact value, or "no value" for ``Unspecified`` (missing, null or empty)."""
     if value.strip().lower() == UNSPECIFIED:
@@ -168,15 +185,14 @@ def build_match(db: Db, filters: TeacherFilterQuery, now: datetime) -> Document:
         match["school"] = parse_object_id(filters.school, "school")
     if filters.pipelineStage:
         match["pipelineStage"] = stage_condition(db, filters.pipelineStage)
-    simple = {
-        "personalInfo.nationality.english": filters.nationality,
-        "personalInfo.gender": filters.gender,
-        "personalInfo.hiringStatus": filters.hiringStatus,
-        "education.degree": filters.degree,
-    }
-    for path, value in simple.items():
-        if value:
-            match[path] = value_condition(value)
+    match.update(
+        profile_conditions(
+            nationality=filters.nationality,
+            gender=filters.gender,
+            hiring_status=filters.hiringStatus,
+            degree=filters.degree,
+        )
+    )
     if filters.expiringDocument:
         days = filters.expiringWithinDays if filters.expiringWithinDays is not None else 30
         match[EXPIRY_FIELDS[filters.expiringDocument]] = {"$lte": now + timedelta(days=days)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,15 +23,24 @@ def test_health_ok_reports_version_and_checks(api: Api) -> None:
     assert "mongodb://" not in str(result.body)
 
 
-def test_health_503_names_mongodb_when_unreachable(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@contextmanager
+def unreachable_db(monkeypatch: pytest.MonkeyPatch, module: str) -> Iterator[None]:
+    """Point ``module``'s ``get_db`` at a port where no server listens."""
     dead: MongoClient[dict[str, Any]] = MongoClient(
         f"mongodb://127.0.0.1:{free_port()}/?directConnection=true", serverSelectionTimeoutMS=300
     )
-    monkeypatch.setattr("chalicelib.api.health.get_db", lambda: dead["fetms"])
-    result = api.get("/api/health")
-    dead.close()
+    monkeypatch.setattr(f"{module}.get_db", lambda: dead["fetms"])
+    try:
+        yield
+    finally:
+        dead.close()
+
+
+def test_health_503_names_mongodb_when_unreachable(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with unreachable_db(monkeypatch, "chalicelib.api.health"):
+        result = api.get("/api/health")
     assert result.status == 503
     assert result.body["checks"]["mongodb"]["status"] == "error"
     assert result.body["checks"]["s3"]["status"] == "ok"
@@ -49,12 +60,8 @@ def test_health_503_names_s3_when_bucket_missing(api: Api, monkeypatch: pytest.M
 def test_routes_answer_503_problem_when_database_down(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dead: MongoClient[dict[str, Any]] = MongoClient(
-        f"mongodb://127.0.0.1:{free_port()}/?directConnection=true", serverSelectionTimeoutMS=300
-    )
-    monkeypatch.setattr("chalicelib.api.stages.get_db", lambda: dead["fetms"])
-    result = api.get("/api/stages")
-    dead.close()
+    with unreachable_db(monkeypatch, "chalicelib.api.stages"):
+        result = api.get("/api/stages")
     assert result.status == 503
     assert result.header("Retry-After") == "5"
     assert result.header("Content-Type") == "application/problem+json"
