@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy app.py chalicelib tests scripts $(if $(wildcard bench/*.py),bench)
+	$(BIN)/mypy app.py chalicelib tools/fetms_cli tests scripts $(if $(wildcard bench/*.py),bench)
 
 audit: $(STAMP)
 	$(BIN)/python -m scripts.audit_deps

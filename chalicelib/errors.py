@@ -120,6 +120,17 @@ class ServiceUnavailable(DomainError):
     slug: str = "service-unavailable"
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable() -> ServiceUnavailable:
+    """The 503 every route answers while MongoDB cannot be reached (no driver text)."""
+    return ServiceUnavailable(
+        detail="The database is unreachable; try again shortly",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def internal_error_problem(correlation_id: str | None) -> dict[str, Any]:
     """The body of an unexpected failure: no trace, no driver text, only a reference."""
     detail = "An unexpected error occurred. Quote the correlation id to the operators."

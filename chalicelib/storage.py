@@ -16,9 +16,8 @@ from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from chalicelib.observability import logger
 from chalicelib.settings import Settings, get_settings
 
 _lock = threading.Lock()
@@ -57,114 +56,24 @@ def reset_s3() -> None:
         _client = None
 
 
+@dataclass(frozen=True)
+class Vault:
+    """The storage handles a service needs: the S3 client and the settings naming the bucket."""
+
+    s3: Any
+    settings: Settings
+
+    @property
+    def bucket(self) -> str:
+        return self.settings.uploads_bucket
+
+
 def head_bucket(s3: Any, bucket: str) -> None:
     """Raise ``ClientError``/``BotoCoreError`` when the bucket is not reachable."""
     s3.head_bucket(Bucket=bucket)
 
 
-def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> list[str]:
-    """Create a private bucket with versioning, encryption and CORS for the SPA origins.
-
-    Local S3 emulators implement only part of the API: the settings they refuse are returned
-    (and logged at debug level) instead of failing.
-    """
-    refused: list[str] = []
-    try:
-        s3.head_bucket(Bucket=bucket)
-    except ClientError:
-        s3.create_bucket(Bucket=bucket)
-    _best_effort(
-        refused,
-        "versioning",
-        bucket,
-        lambda: s3.put_bucket_versioning(
-            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
-        ),
-    )
-    _best_effort(
-        refused,
-        "encryption",
-        bucket,
-        lambda: s3.put_bucket_encryption(
-            Bucket=bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-        ),
-    )
-    _best_effort(
-        refused,
-        "public access block",
-        bucket,
-        lambda: s3.put_public_access_block(
-            Bucket=bucket,
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
-        ),
-    )
-    _best_effort(
-        refused,
-        "lifecycle",
-        bucket,
-        lambda: s3.put_bucket_lifecycle_configuration(
-            Bucket=bucket, LifecycleConfiguration={"Rules": LIFECYCLE_RULES}
-        ),
-    )
-    if cors_origins:
-        _best_effort(
-            refused,
-            "cors",
-            bucket,
-            lambda: s3.put_bucket_cors(
-                Bucket=bucket,
-                CORSConfiguration={
-                    "CORSRules": [
-                        {
-                            "AllowedOrigins": cors_origins,
-                            "AllowedMethods": ["GET", "POST", "HEAD"],
-                            "AllowedHeaders": ["*"],
-                            "MaxAgeSeconds": 3000,
-                        }
-                    ]
-                },
-            ),
-        )
-    return refused
-
-
 EXPORTS_PREFIX = "exports/"
-EXPORT_RETENTION_DAYS = 1
-LIFECYCLE_RULES: list[dict[str, Any]] = [
-    {
-        # Box zips are rebuilt on demand: they are temporary, unlike teachers' files.
-        "ID": "expire-temporary-exports",
-        "Filter": {"Prefix": EXPORTS_PREFIX},
-        "Status": "Enabled",
-        "Expiration": {"Days": EXPORT_RETENTION_DAYS},
-        "NoncurrentVersionExpiration": {"NoncurrentDays": EXPORT_RETENTION_DAYS},
-    },
-    {
-        "ID": "abort-incomplete-multipart-uploads",
-        "Filter": {"Prefix": ""},
-        "Status": "Enabled",
-        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2},
-    },
-]
-
-
-def _best_effort(refused: list[str], what: str, bucket: str, call: Any) -> None:
-    try:
-        call()
-    except (ClientError, BotoCoreError) as exc:
-        refused.append(what)
-        logger.debug(
-            "bucket setting not applied",
-            extra={"bucket": bucket, "setting": what, "error": type(exc).__name__},
-        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,13 +36,14 @@ def services() -> Iterator[dict[str, str]]:
         _reset_process_singletons()
         from chalicelib import db, storage
         from chalicelib.settings import get_settings
+        from fetms_cli.buckets import ensure_bucket
 
         settings = get_settings()
         database = db.get_db()
         db.ensure_indexes(database)
         s3 = storage.get_s3()
-        storage.ensure_bucket(s3, settings.uploads_bucket, settings.cors_origins)
-        storage.ensure_bucket(s3, settings.backups_bucket, [])
+        ensure_bucket(s3, settings.uploads_bucket, settings.cors_origins)
+        ensure_bucket(s3, settings.backups_bucket, [])
         try:
             yield env
         finally:
@@ -78,12 +79,22 @@ def db(services: dict[str, str]) -> Iterator[Any]:
 
 @pytest.fixture
 def client(db: Any) -> Iterator[Any]:
-    """Chalice test client over the real app, talking to the real services."""
+    """Chalice test client over the real app, talking to the real services.
+
+    The app's one dependency seam (``chalicelib.api.deps``) is pointed at the test database and
+    the test S3 endpoint here, and nowhere else.
+    """
     from chalice.test import Client
 
     from app import app
+    from chalicelib import storage
+    from chalicelib.api import deps
+    from chalicelib.settings import get_settings
 
-    with Client(app, stage_name="local") as test_client:
+    test_dependencies = deps.Dependencies(
+        settings=get_settings(), db_factory=lambda: db, s3_factory=storage.get_s3
+    )
+    with deps.override(lambda: test_dependencies), Client(app, stage_name="local") as test_client:
         yield test_client
 
 

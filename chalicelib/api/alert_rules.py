@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
-from chalicelib.db import get_db
 from chalicelib.models.alert_rules import AlertRuleCreate, AlertRuleOut, AlertRuleUpdate
 from chalicelib.models.base import PageQuery
 from chalicelib.services import alert_rules
@@ -25,7 +24,7 @@ bp = Blueprint(__name__)
     paged=True,
 )
 def list_alert_rules(req: ApiRequest) -> Page:
-    return alert_rules.list_rules(get_db(), limit=req.limit, offset=req.offset)
+    return alert_rules.list_rules(req.db, limit=req.limit, offset=req.offset)
 
 
 @route(
@@ -38,7 +37,7 @@ def list_alert_rules(req: ApiRequest) -> Page:
     response=AlertRuleOut,
 )
 def create_alert_rule(req: ApiRequest) -> dict[str, Any]:
-    return alert_rules.create_rule(get_db(), req.body, req.actor)
+    return alert_rules.create_rule(req.db, req.body, req.actor)
 
 
 @route(
@@ -51,7 +50,7 @@ def create_alert_rule(req: ApiRequest) -> dict[str, Any]:
     response=AlertRuleOut,
 )
 def update_alert_rule(req: ApiRequest, id: str) -> dict[str, Any]:
-    return alert_rules.update_rule(get_db(), id, req.body, req.actor, req.if_match)
+    return alert_rules.update_rule(req.db, id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -63,5 +62,5 @@ def update_alert_rule(req: ApiRequest, id: str) -> dict[str, Any]:
     response=AlertRuleOut,
 )
 def delete_alert_rule(req: ApiRequest, id: str) -> dict[str, Any]:
-    deleted = alert_rules.delete_rule(get_db(), id, req.actor, req.if_match)
+    deleted = alert_rules.delete_rule(req.db, id, req.actor, req.if_match)
     return {**deleted, "message": "Alert rule deleted"}

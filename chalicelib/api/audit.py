@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
-from chalicelib.db import TEACHERS, get_db
+from chalicelib.db import TEACHERS
 from chalicelib.models.audit import AuditEntryOut, AuditQuery, HistoryQuery
 from chalicelib.services import audit
 from chalicelib.services.common import Page, parse_object_id
@@ -25,7 +25,7 @@ bp = Blueprint(__name__)
 def search_audit(req: ApiRequest) -> Page:
     q = req.query
     return audit.list_entries(
-        get_db(),
+        req.db,
         entity=q.entity,
         entity_id=q.entityId,
         actor=q.actor,
@@ -48,7 +48,7 @@ def search_audit(req: ApiRequest) -> Page:
 def teacher_history(req: ApiRequest, id: str) -> Page:
     teacher_id = str(parse_object_id(id))
     return audit.list_entries(
-        get_db(),
+        req.db,
         entity=TEACHERS,
         entity_id=teacher_id,
         actor=None,

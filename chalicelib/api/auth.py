@@ -8,7 +8,6 @@ from chalice.app import Blueprint
 
 from chalicelib.api.authorizer import client_address
 from chalicelib.api.routing import ApiRequest, Reply, route
-from chalicelib.db import get_db
 from chalicelib.models.users import (
     LoginRequest,
     LogoutRequest,
@@ -19,7 +18,6 @@ from chalicelib.models.users import (
 )
 from chalicelib.services import auth
 from chalicelib.services.tokens import signing_key
-from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
 
@@ -35,9 +33,9 @@ bp = Blueprint(__name__)
     status=200,
 )
 def login(req: ApiRequest) -> dict[str, Any]:
-    settings = get_settings()
+    settings = req.settings
     tokens = auth.login(
-        get_db(),
+        req.db,
         req.body.email,
         req.body.password,
         address=client_address(req.raw),
@@ -59,9 +57,9 @@ def login(req: ApiRequest) -> dict[str, Any]:
     status=200,
 )
 def refresh(req: ApiRequest) -> dict[str, Any]:
-    settings = get_settings()
+    settings = req.settings
     tokens = auth.refresh(
-        get_db(),
+        req.db,
         req.body.refreshToken,
         address=client_address(req.raw),
         settings=settings,
@@ -80,13 +78,13 @@ def refresh(req: ApiRequest) -> dict[str, Any]:
     status=204,
 )
 def logout(req: ApiRequest) -> Reply:
-    auth.logout(get_db(), req.actor, req.actor.session_id)
+    auth.logout(req.db, req.actor, req.actor.session_id)
     return Reply(body=None, status=204)
 
 
 @route(bp, "/api/auth/me", summary="The logged-in user", role="viewer", response=UserOut)
 def me(req: ApiRequest) -> dict[str, Any]:
-    return auth.me(get_db(), req.actor)
+    return auth.me(req.db, req.actor)
 
 
 @route(
@@ -100,6 +98,6 @@ def me(req: ApiRequest) -> dict[str, Any]:
 )
 def change_password(req: ApiRequest) -> Reply:
     auth.change_password(
-        get_db(), req.actor, req.body.currentPassword, req.body.newPassword, get_settings()
+        req.db, req.actor, req.body.currentPassword, req.body.newPassword, req.settings
     )
     return Reply(body=None, status=204)

@@ -10,19 +10,21 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from chalice.app import AuthRequest, AuthResponse, Blueprint, Request
+from pymongo.errors import ConnectionFailure
 
-from chalicelib.db import get_db
-from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.api import deps
+from chalicelib.errors import Forbidden, Unauthorized, database_unavailable
 from chalicelib.models.users import ROLE_RANK
 from chalicelib.observability import logger
 from chalicelib.services import auth
 from chalicelib.services.actor import Actor
 from chalicelib.services.tokens import signing_key
-from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
 
 ANONYMOUS_ROLE = "anonymous"
+SESSION_CHECK = "sessionCheck"
+SESSION_UNCHECKED = "database-unavailable"
 
 
 def _deny() -> NoReturn:
@@ -41,20 +43,29 @@ def jwt_authorizer(auth_request: AuthRequest) -> AuthResponse:
     scheme, _, token = (auth_request.token or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         _deny()
+    dependencies = deps.current()
     try:
-        claims = auth.authorize(get_db(), token.strip(), signing_key(get_settings()))
+        claims = auth.verify_token(token.strip(), signing_key(dependencies.settings))
     except Unauthorized:
         _deny()
-    return AuthResponse(
-        routes=["*"],
-        principal_id=claims.user_id,
-        context={
-            "userId": claims.user_id,
-            "email": claims.email,
-            "role": claims.role,
-            "sessionId": claims.session_id,
-        },
-    )
+    context = {
+        "userId": claims.user_id,
+        "email": claims.email,
+        "role": claims.role,
+        "sessionId": claims.session_id,
+    }
+    try:
+        claims = auth.check_session(dependencies.db, claims)
+    except Unauthorized:
+        _deny()
+    except ConnectionFailure as exc:
+        # A well-signed token whose session cannot be checked: the route answers 503 without
+        # running its handler, instead of the gateway's bare 500 or a dropped connection.
+        logger.error("session check: database unavailable", extra={"error": type(exc).__name__})
+        context[SESSION_CHECK] = SESSION_UNCHECKED
+    else:
+        context["role"] = claims.role
+    return AuthResponse(routes=["*"], principal_id=claims.user_id, context=context)
 
 
 def client_address(request: Request) -> str | None:
@@ -76,6 +87,8 @@ def authenticate(request: Request, spec: Any) -> Actor:
             client_address=address,
             correlation_id=correlation_id,
         )
+    if context.get(SESSION_CHECK) == SESSION_UNCHECKED:
+        raise database_unavailable()
     role = context.get("role")
     if not role or not context.get("userId"):
         raise Unauthorized(detail="Authentication required")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Request, Response
 
-from chalicelib.settings import get_settings
+from chalicelib.api import deps
 
 ALLOW_HEADERS = "Authorization,Content-Type,If-Match,X-Correlation-Id"
 EXPOSE_HEADERS = "ETag,X-Total-Count,Link,X-Correlation-Id,Retry-After"
@@ -13,7 +13,7 @@ PREFLIGHT_MAX_AGE = "600"
 
 def allowed_origin(request: Request) -> str | None:
     origin = request.headers.get("origin")
-    if isinstance(origin, str) and origin in get_settings().cors_origins:
+    if isinstance(origin, str) and origin in deps.current().settings.cors_origins:
         return origin
     return None
 

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.api.multipart import Form, parse_form, single_file
 from chalicelib.api.routing import ApiRequest, Reply, route
 from chalicelib.api.validation import parse_json_body, validate_model, validation_failed
-from chalicelib.db import get_db
 from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.models.documents import (
     CORE_TYPES,
@@ -35,8 +34,6 @@ from chalicelib.models.documents import (
 )
 from chalicelib.services import boxes, documents, uploads, vault
 from chalicelib.services.common import Page
-from chalicelib.settings import get_settings
-from chalicelib.storage import get_s3
 
 bp = Blueprint(__name__)
 
@@ -44,10 +41,6 @@ MULTIPART = ("multipart/form-data",)
 JSON_OR_MULTIPART = ("application/json", "multipart/form-data")
 T = "/api/teachers/{id}"
 M = TypeVar("M", bound=BaseModel)
-
-
-def _vault() -> uploads.Vault:
-    return uploads.Vault(s3=get_s3(), settings=get_settings())
 
 
 def _core_type(doc_type: str) -> str:
@@ -61,7 +54,7 @@ def _core_type(doc_type: str) -> str:
 
 def _form(req: ApiRequest, teacher_id: str) -> Form:
     return parse_form(
-        req.raw, max_file_bytes=get_settings().inline_upload_max_bytes, teacher_id=teacher_id
+        req.raw, max_file_bytes=req.settings.inline_upload_max_bytes, teacher_id=teacher_id
     )
 
 
@@ -85,7 +78,7 @@ def _fields(model: type[M], form: Form) -> M:
     response=UploadOut,
 )
 def create_upload(req: ApiRequest, id: str) -> dict[str, Any]:
-    return uploads.create_upload(get_db(), _vault(), req.actor, id, req.body)
+    return uploads.create_upload(req.db, req.vault, req.actor, id, req.body)
 
 
 @route(
@@ -100,7 +93,7 @@ def create_upload(req: ApiRequest, id: str) -> dict[str, Any]:
 )
 def confirm_upload(req: ApiRequest, id: str, upload_id: str) -> dict[str, Any]:
     return uploads.confirm_upload(
-        get_db(), _vault(), req.actor, id, upload_id, req.body, req.if_match
+        req.db, req.vault, req.actor, id, upload_id, req.body, req.if_match
     )
 
 
@@ -108,10 +101,10 @@ def confirm_upload(req: ApiRequest, id: str, upload_id: str) -> dict[str, Any]:
 
 
 def _download(req: ApiRequest, teacher_id: str, kind: str, doc_id: str | None = None) -> Any:
-    settings = get_settings()
+    settings = req.settings
     return documents.file_download(
-        get_db(),
-        get_s3(),
+        req.db,
+        req.deps.s3,
         settings.uploads_bucket,
         settings.download_url_expiry_seconds,
         teacher_id,
@@ -159,7 +152,7 @@ def adhoc_document_url(req: ApiRequest, id: str, doc_id: str) -> dict[str, Any]:
 
 @route(bp, f"{T}/documents/history", summary="The teacher's file history, newest first")
 def document_history(req: ApiRequest, id: str) -> list[dict[str, Any]]:
-    return documents.document_history(get_db(), id)
+    return documents.document_history(req.db, id)
 
 
 # --- avatar and core documents ------------------------------------------------------------------
@@ -177,8 +170,8 @@ def document_history(req: ApiRequest, id: str) -> list[dict[str, Any]]:
 def upload_avatar(req: ApiRequest, id: str) -> dict[str, Any]:
     form = _form(req, id)
     return uploads.inline_upload(
-        get_db(),
-        _vault(),
+        req.db,
+        req.vault,
         req.actor,
         id,
         documents.AVATAR,
@@ -197,7 +190,7 @@ def upload_avatar(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherFilesOut,
 )
 def delete_avatar(req: ApiRequest, id: str) -> dict[str, Any]:
-    return documents.delete_avatar(get_db(), req.actor, id, req.if_match)
+    return documents.delete_avatar(req.db, req.actor, id, req.if_match)
 
 
 @route(
@@ -214,8 +207,8 @@ def upload_core_document(req: ApiRequest, id: str, type: str) -> dict[str, Any]:
     form = _form(req, id)
     fields = _fields(CoreDocumentFields, form)
     return uploads.inline_upload(
-        get_db(),
-        _vault(),
+        req.db,
+        req.vault,
         req.actor,
         id,
         doc_type,
@@ -234,7 +227,7 @@ def upload_core_document(req: ApiRequest, id: str, type: str) -> dict[str, Any]:
     response=TeacherFilesOut,
 )
 def delete_core_document(req: ApiRequest, id: str, type: str) -> dict[str, Any]:
-    return documents.delete_core_document(get_db(), req.actor, id, _core_type(type), req.if_match)
+    return documents.delete_core_document(req.db, req.actor, id, _core_type(type), req.if_match)
 
 
 # --- ad-hoc documents ---------------------------------------------------------------------------
@@ -253,8 +246,8 @@ def upload_adhoc_document(req: ApiRequest, id: str) -> dict[str, Any]:
     form = _form(req, id)
     fields = _fields(AdhocFields, form)
     return uploads.inline_upload(
-        get_db(),
-        _vault(),
+        req.db,
+        req.vault,
         req.actor,
         id,
         documents.ADHOC,
@@ -274,7 +267,7 @@ def upload_adhoc_document(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherFilesOut,
 )
 def reorder_adhoc_documents(req: ApiRequest, id: str) -> dict[str, Any]:
-    return documents.reorder_adhoc(get_db(), req.actor, id, req.body, req.if_match)
+    return documents.reorder_adhoc(req.db, req.actor, id, req.body, req.if_match)
 
 
 @route(
@@ -293,8 +286,8 @@ def update_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, An
         fields = _fields(AdhocFields, form)
         if form.files:
             return uploads.inline_upload(
-                get_db(),
-                _vault(),
+                req.db,
+                req.vault,
                 req.actor,
                 id,
                 documents.ADHOC,
@@ -306,9 +299,9 @@ def update_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, An
         data = AdhocUpdate.model_validate(fields.model_dump(exclude_unset=True))
     else:
         raw = req.raw.raw_body if isinstance(req.raw.raw_body, bytes) else b""
-        parse_json_body(raw, get_settings().max_body_bytes)
+        parse_json_body(raw, req.settings.max_body_bytes)
         data = validate_model(AdhocUpdate, raw)
-    return documents.update_adhoc(get_db(), req.actor, id, doc_id, data, req.if_match)
+    return documents.update_adhoc(req.db, req.actor, id, doc_id, data, req.if_match)
 
 
 @route(
@@ -320,7 +313,7 @@ def update_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, An
     response=TeacherFilesOut,
 )
 def delete_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, Any]:
-    return documents.delete_adhoc(get_db(), req.actor, id, doc_id, req.if_match)
+    return documents.delete_adhoc(req.db, req.actor, id, doc_id, req.if_match)
 
 
 # --- boxes --------------------------------------------------------------------------------------
@@ -336,7 +329,7 @@ def delete_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, An
     response=TeacherFilesOut,
 )
 def create_box(req: ApiRequest, id: str) -> dict[str, Any]:
-    return boxes.create_box(get_db(), req.actor, id, req.body, req.if_match)
+    return boxes.create_box(req.db, req.actor, id, req.body, req.if_match)
 
 
 @route(
@@ -349,7 +342,7 @@ def create_box(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherFilesOut,
 )
 def reorder_boxes(req: ApiRequest, id: str) -> dict[str, Any]:
-    return boxes.reorder_boxes(get_db(), req.actor, id, req.body, req.if_match)
+    return boxes.reorder_boxes(req.db, req.actor, id, req.body, req.if_match)
 
 
 @route(
@@ -362,7 +355,7 @@ def reorder_boxes(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherFilesOut,
 )
 def update_box(req: ApiRequest, id: str, box_id: str) -> dict[str, Any]:
-    return boxes.update_box(get_db(), req.actor, id, box_id, req.body, req.if_match)
+    return boxes.update_box(req.db, req.actor, id, box_id, req.body, req.if_match)
 
 
 @route(
@@ -374,7 +367,7 @@ def update_box(req: ApiRequest, id: str, box_id: str) -> dict[str, Any]:
     response=TeacherFilesOut,
 )
 def delete_box(req: ApiRequest, id: str, box_id: str) -> dict[str, Any]:
-    return boxes.delete_box(get_db(), req.actor, id, box_id, req.if_match)
+    return boxes.delete_box(req.db, req.actor, id, box_id, req.if_match)
 
 
 @route(
@@ -385,7 +378,7 @@ def delete_box(req: ApiRequest, id: str, box_id: str) -> dict[str, Any]:
     response=ZipDownloadOut,
 )
 def download_box(req: ApiRequest, id: str, box_id: str) -> Any:
-    result = boxes.download_box(get_db(), _vault(), req.actor, id, box_id)
+    result = boxes.download_box(req.db, req.vault, req.actor, id, box_id)
     if req.query.redirect:
         return Response(body="", status_code=302, headers={"Location": result["url"]})
     return Reply(result)
@@ -403,4 +396,4 @@ def download_box(req: ApiRequest, id: str, box_id: str) -> Any:
     paged=True,
 )
 def list_documents(req: ApiRequest) -> Page:
-    return vault.vault_view(get_db(), req.query, limit=req.limit, offset=req.offset)
+    return vault.vault_view(req.db, req.query, limit=req.limit, offset=req.offset)

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from chalice.app import Request
 
+from chalicelib.api.deps import Dependencies
 from chalicelib.api.routing import RouteSpec, add_guard
-from chalicelib.db import get_db
 from chalicelib.services import common, rate_limits
 from chalicelib.services.actor import Actor
-from chalicelib.settings import get_settings
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WINDOW_SECONDS = 60
 
 
-def limit_writes(request: Request, spec: RouteSpec, actor: Actor) -> None:
+def limit_writes(request: Request, spec: RouteSpec, actor: Actor, deps: Dependencies) -> None:
     """Authenticated writes count against the user's and the client address's minute budget."""
     if spec.method in READ_METHODS or spec.role is None:
         return
-    settings = get_settings()
+    settings = deps.settings
     now = common.utcnow()
-    db = get_db()
+    db = deps.db
     if actor.user_id:
         rate_limits.hit(
             db,

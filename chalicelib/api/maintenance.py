@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chalice.app import Request
 
+from chalicelib.api.deps import Dependencies
 from chalicelib.api.routing import RouteSpec, add_guard
-from chalicelib.db import get_db
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import utcnow
@@ -14,11 +14,13 @@ from chalicelib.services.maintenance import current_state
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def refuse_writes_in_maintenance(request: Request, spec: RouteSpec, actor: Actor) -> None:
+def refuse_writes_in_maintenance(
+    request: Request, spec: RouteSpec, actor: Actor, deps: Dependencies
+) -> None:
     """Reads and public routes (health, login) pass; other writes get 503 during maintenance."""
     if spec.method in READ_METHODS or spec.role is None:
         return
-    state = current_state(get_db())
+    state = current_state(deps.db)
     if not state.enabled:
         return
     raise ServiceUnavailable(

@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
-from chalicelib.db import get_db
 from chalicelib.models.teachers import PipelineColumnOut, PipelineQuery
 from chalicelib.services import pipeline
 
@@ -23,4 +22,4 @@ bp = Blueprint(__name__)
     many=True,
 )
 def get_pipeline(req: ApiRequest) -> list[dict[str, Any]]:
-    return pipeline.kanban(get_db(), project_id=req.query.projectId, per_column=req.query.limit)
+    return pipeline.kanban(req.db, project_id=req.query.projectId, per_column=req.query.limit)

@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
-from chalicelib.db import get_db
 from chalicelib.models.projects import ProjectCreate, ProjectListQuery, ProjectOut, ProjectUpdate
 from chalicelib.services import projects
 from chalicelib.services.common import Page
@@ -25,7 +24,7 @@ bp = Blueprint(__name__)
 )
 def list_projects(req: ApiRequest) -> Page:
     return projects.list_projects(
-        get_db(), include_archived=req.query.includeArchived, limit=req.limit, offset=req.offset
+        req.db, include_archived=req.query.includeArchived, limit=req.limit, offset=req.offset
     )
 
 
@@ -39,12 +38,12 @@ def list_projects(req: ApiRequest) -> Page:
     response=ProjectOut,
 )
 def create_project(req: ApiRequest) -> dict[str, Any]:
-    return projects.create_project(get_db(), req.body, req.actor)
+    return projects.create_project(req.db, req.body, req.actor)
 
 
 @route(bp, "/api/projects/{id}", summary="Get a project", response=ProjectOut)
 def get_project(req: ApiRequest, id: str) -> dict[str, Any]:
-    return projects.get_project(get_db(), id)
+    return projects.get_project(req.db, id)
 
 
 @route(
@@ -57,7 +56,7 @@ def get_project(req: ApiRequest, id: str) -> dict[str, Any]:
     response=ProjectOut,
 )
 def update_project(req: ApiRequest, id: str) -> dict[str, Any]:
-    return projects.update_project(get_db(), id, req.body, req.actor, req.if_match)
+    return projects.update_project(req.db, id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -69,7 +68,7 @@ def update_project(req: ApiRequest, id: str) -> dict[str, Any]:
     response=ProjectOut,
 )
 def archive_project(req: ApiRequest, id: str) -> dict[str, Any]:
-    return projects.set_archived(get_db(), id, True, req.actor, req.if_match)
+    return projects.set_archived(req.db, id, True, req.actor, req.if_match)
 
 
 @route(
@@ -81,7 +80,7 @@ def archive_project(req: ApiRequest, id: str) -> dict[str, Any]:
     response=ProjectOut,
 )
 def restore_project(req: ApiRequest, id: str) -> dict[str, Any]:
-    return projects.set_archived(get_db(), id, False, req.actor, req.if_match)
+    return projects.set_archived(req.db, id, False, req.actor, req.if_match)
 
 
 @route(
@@ -93,6 +92,6 @@ def restore_project(req: ApiRequest, id: str) -> dict[str, Any]:
     response=ProjectOut,
 )
 def delete_project_permanently(req: ApiRequest, id: str) -> dict[str, Any]:
-    deleted = projects.delete_permanently(get_db(), id, req.actor, req.if_match)
+    deleted = projects.delete_permanently(req.db, id, req.actor, req.if_match)
     deleted.pop("__v", None)
     return {**deleted, "message": "Project permanently deleted"}

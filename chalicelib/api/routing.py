@@ -17,26 +17,29 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import ConnectionFailure
 
+from chalicelib.api import deps
 from chalicelib.api.authorizer import authenticate, jwt_authorizer
 from chalicelib.api.cors import preflight_response
+from chalicelib.api.deps import Dependencies
 from chalicelib.api.validation import parse_json_body, validate_model, validate_query
+from chalicelib.db import Db
 from chalicelib.errors import (
     PROBLEM_CONTENT_TYPE,
     DomainError,
     FieldError,
-    ServiceUnavailable,
     ValidationFailed,
+    database_unavailable,
     internal_error_problem,
 )
 from chalicelib.observability import logger
 from chalicelib.serialization import dumps, jsonable
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import Page
-from chalicelib.settings import get_settings
+from chalicelib.settings import Settings
+from chalicelib.storage import Vault
 
 Role = Literal["viewer", "editor", "admin"]
 JSON_CONTENT_TYPE = "application/json"
-DB_RETRY_AFTER_SECONDS = "5"
 
 
 @dataclass(frozen=True)
@@ -64,19 +67,32 @@ ROUTES: list[RouteSpec] = []
 
 @dataclass
 class ApiRequest:
-    """Validated input handed to a handler."""
+    """Validated input handed to a handler, with the request's dependencies."""
 
     body: Any
     query: Any
     actor: Actor
     if_match: int | None
     raw: Request
+    deps: Dependencies
     path_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Db:
+        return self.deps.db
+
+    @property
+    def vault(self) -> Vault:
+        return self.deps.vault
+
+    @property
+    def settings(self) -> Settings:
+        return self.deps.settings
 
     @property
     def limit(self) -> int:
         """The page size asked for, capped by ``MAX_PAGE_SIZE``."""
-        cap = get_settings().max_page_size
+        cap = self.settings.max_page_size
         asked = getattr(self.query, "limit", None)
         return min(asked, cap) if asked else cap
 
@@ -98,7 +114,7 @@ class Reply:
 Authenticator = Callable[[Request, "RouteSpec"], Actor]
 _authenticator: list[Authenticator] = [authenticate]
 
-Guard = Callable[[Request, "RouteSpec", Actor], None]
+Guard = Callable[[Request, "RouteSpec", Actor, Dependencies], None]
 _guards: list[Guard] = []
 
 
@@ -164,11 +180,7 @@ def route(
                 return problem_response(exc, request)
             except ConnectionFailure as exc:
                 logger.error("database unavailable", extra={"error": type(exc).__name__})
-                unavailable = ServiceUnavailable(
-                    detail="The database is unreachable; try again shortly",
-                    headers={"Retry-After": DB_RETRY_AFTER_SECONDS},
-                )
-                return problem_response(unavailable, request)
+                return problem_response(database_unavailable(), request)
             except Exception:
                 logger.exception("unhandled error in route", extra={"route": spec.name})
                 return _json_response(
@@ -206,9 +218,10 @@ def _register_preflight(bp: Blueprint, path: str) -> None:
 
 def _build_request(request: Request, spec: RouteSpec, path_params: dict[str, str]) -> ApiRequest:
     actor = _authenticator[0](request, spec)
+    dependencies = deps.current()
     for guard in _guards:
-        guard(request, spec, actor)
-    settings = get_settings()
+        guard(request, spec, actor, dependencies)
+    settings = dependencies.settings
     body: Any = None
     if spec.body is not None:
         raw = request.raw_body if isinstance(request.raw_body, bytes) else b""
@@ -229,6 +242,7 @@ def _build_request(request: Request, spec: RouteSpec, path_params: dict[str, str
         actor=actor,
         if_match=parse_if_match(request.headers.get("if-match")),
         raw=request,
+        deps=dependencies,
         path_params=path_params,
     )
 

@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
-from chalicelib.db import get_db
 from chalicelib.models.schools import (
     SchoolCreate,
     SchoolDetailOut,
@@ -32,7 +31,7 @@ bp = Blueprint(__name__)
 def list_schools(req: ApiRequest) -> Page:
     q = req.query
     return schools.list_schools(
-        get_db(),
+        req.db,
         search=q.search,
         include_deleted=q.includeDeleted,
         limit=req.limit,
@@ -50,7 +49,7 @@ def list_schools(req: ApiRequest) -> Page:
     response=SchoolOut,
 )
 def create_school(req: ApiRequest) -> dict[str, Any]:
-    return schools.create_school(get_db(), req.body, req.actor)
+    return schools.create_school(req.db, req.body, req.actor)
 
 
 @route(
@@ -60,7 +59,7 @@ def create_school(req: ApiRequest) -> dict[str, Any]:
     response=SchoolDetailOut,
 )
 def get_school(req: ApiRequest, id: str) -> dict[str, Any]:
-    return schools.get_school(get_db(), id)
+    return schools.get_school(req.db, id)
 
 
 @route(
@@ -73,7 +72,7 @@ def get_school(req: ApiRequest, id: str) -> dict[str, Any]:
     response=SchoolOut,
 )
 def update_school(req: ApiRequest, id: str) -> dict[str, Any]:
-    return schools.update_school(get_db(), id, req.body, req.actor, req.if_match)
+    return schools.update_school(req.db, id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -85,7 +84,7 @@ def update_school(req: ApiRequest, id: str) -> dict[str, Any]:
     response=SchoolOut,
 )
 def delete_school(req: ApiRequest, id: str) -> dict[str, Any]:
-    deleted = schools.soft_delete_school(get_db(), id, req.actor, req.if_match)
+    deleted = schools.soft_delete_school(req.db, id, req.actor, req.if_match)
     return {**deleted, "message": "School deleted"}
 
 
@@ -98,4 +97,4 @@ def delete_school(req: ApiRequest, id: str) -> dict[str, Any]:
     response=SchoolOut,
 )
 def restore_school(req: ApiRequest, id: str) -> dict[str, Any]:
-    return schools.restore_school(get_db(), id, req.actor, req.if_match)
+    return schools.restore_school(req.db, id, req.actor, req.if_match)

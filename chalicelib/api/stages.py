@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
-from chalicelib.db import get_db
 from chalicelib.models.stages import (
     StageCreate,
     StageDeleteOut,
@@ -22,7 +21,7 @@ bp = Blueprint(__name__)
 
 @route(bp, "/api/stages", summary="List stages in order", response=StageOut, many=True)
 def list_stages(req: ApiRequest) -> list[dict[str, Any]]:
-    return stages.list_stages(get_db())
+    return stages.list_stages(req.db)
 
 
 @route(
@@ -35,7 +34,7 @@ def list_stages(req: ApiRequest) -> list[dict[str, Any]]:
     response=StageOut,
 )
 def create_stage(req: ApiRequest) -> dict[str, Any]:
-    return stages.create_stage(get_db(), req.body, req.actor)
+    return stages.create_stage(req.db, req.body, req.actor)
 
 
 @route(
@@ -49,12 +48,12 @@ def create_stage(req: ApiRequest) -> dict[str, Any]:
     many=True,
 )
 def reorder_stages(req: ApiRequest) -> list[dict[str, Any]]:
-    return stages.reorder_stages(get_db(), req.body, req.actor)
+    return stages.reorder_stages(req.db, req.body, req.actor)
 
 
 @route(bp, "/api/stages/{id}", summary="Get a stage", response=StageOut)
 def get_stage(req: ApiRequest, id: str) -> dict[str, Any]:
-    return stages.get_stage(get_db(), id)
+    return stages.get_stage(req.db, id)
 
 
 @route(
@@ -67,7 +66,7 @@ def get_stage(req: ApiRequest, id: str) -> dict[str, Any]:
     response=StageOut,
 )
 def update_stage(req: ApiRequest, id: str) -> dict[str, Any]:
-    return stages.update_stage(get_db(), id, req.body, req.actor, req.if_match)
+    return stages.update_stage(req.db, id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -79,5 +78,5 @@ def update_stage(req: ApiRequest, id: str) -> dict[str, Any]:
     response=StageDeleteOut,
 )
 def delete_stage(req: ApiRequest, id: str) -> dict[str, Any]:
-    stage, moved = stages.delete_stage(get_db(), id, req.actor, req.if_match)
+    stage, moved = stages.delete_stage(req.db, id, req.actor, req.if_match)
     return {**stage, "movedTeachers": moved, "message": "Stage deleted"}

@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
-from chalicelib.db import get_db
 from chalicelib.models.teachers import DashboardOut, DashboardQuery
 from chalicelib.services import stats
 
@@ -22,4 +21,4 @@ bp = Blueprint(__name__)
     response=DashboardOut,
 )
 def get_dashboard(req: ApiRequest) -> dict[str, Any]:
-    return stats.dashboard(get_db(), req.query)
+    return stats.dashboard(req.db, req.query)

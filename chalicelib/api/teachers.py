@@ -11,7 +11,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, Reply, route
-from chalicelib.db import get_db
 from chalicelib.models.teachers import (
     PipelineReorder,
     ReorderOut,
@@ -36,7 +35,7 @@ bp = Blueprint(__name__)
     paged=True,
 )
 def list_teachers(req: ApiRequest) -> Page:
-    return teachers.list_teachers(get_db(), req.query, limit=req.limit, offset=req.offset)
+    return teachers.list_teachers(req.db, req.query, limit=req.limit, offset=req.offset)
 
 
 @route(
@@ -49,7 +48,7 @@ def list_teachers(req: ApiRequest) -> Page:
     response=TeacherOut,
 )
 def create_teacher(req: ApiRequest) -> dict[str, Any]:
-    return teachers.create_teacher(get_db(), req.body, req.actor)
+    return teachers.create_teacher(req.db, req.body, req.actor)
 
 
 @route(
@@ -60,7 +59,7 @@ def create_teacher(req: ApiRequest) -> dict[str, Any]:
     raw_response=True,
 )
 def export_teachers(req: ApiRequest) -> Reply:
-    exported = exports.export_teachers(get_db(), req.query)
+    exported = exports.export_teachers(req.db, req.query)
     return Reply(
         body=exported.body,
         content_type=exported.content_type,
@@ -78,12 +77,12 @@ def export_teachers(req: ApiRequest) -> Reply:
     response=ReorderOut,
 )
 def reorder_pipeline(req: ApiRequest) -> dict[str, Any]:
-    return pipeline.reorder(get_db(), req.body.stage, req.body.teacherIds, req.actor)
+    return pipeline.reorder(req.db, req.body.stage, req.body.teacherIds, req.actor)
 
 
 @route(bp, "/api/teachers/{id}", summary="Get a teacher", response=TeacherOut)
 def get_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
-    return teachers.get_teacher(get_db(), id)
+    return teachers.get_teacher(req.db, id)
 
 
 @route(
@@ -96,7 +95,7 @@ def get_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherOut,
 )
 def update_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
-    return teachers.update_teacher(get_db(), id, req.body, req.actor, req.if_match)
+    return teachers.update_teacher(req.db, id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -109,7 +108,7 @@ def update_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherOut,
 )
 def patch_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
-    return teachers.update_teacher(get_db(), id, req.body, req.actor, req.if_match)
+    return teachers.update_teacher(req.db, id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -121,7 +120,7 @@ def patch_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherOut,
 )
 def delete_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
-    deleted = teachers.delete_teacher(get_db(), id, req.actor, req.if_match)
+    deleted = teachers.delete_teacher(req.db, id, req.actor, req.if_match)
     return {**deleted, "message": "Teacher deleted"}
 
 
@@ -134,4 +133,4 @@ def delete_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherOut,
 )
 def restore_teacher(req: ApiRequest, id: str) -> dict[str, Any]:
-    return teachers.restore_teacher(get_db(), id, req.actor, req.if_match)
+    return teachers.restore_teacher(req.db, id, req.actor, req.if_match)

@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
-from chalicelib.db import get_db
 from chalicelib.models.users import (
     UserCreate,
     UserListQuery,
@@ -32,7 +31,7 @@ bp = Blueprint(__name__)
 )
 def list_users(req: ApiRequest) -> Page:
     return users.list_users(
-        get_db(), include_inactive=req.query.includeInactive, limit=req.limit, offset=req.offset
+        req.db, include_inactive=req.query.includeInactive, limit=req.limit, offset=req.offset
     )
 
 
@@ -46,13 +45,13 @@ def list_users(req: ApiRequest) -> Page:
     response=UserWithPasswordOut,
 )
 def create_user(req: ApiRequest) -> dict[str, Any]:
-    user, generated = users.create_user(get_db(), req.body, req.actor)
+    user, generated = users.create_user(req.db, req.body, req.actor)
     return {**user, "generatedPassword": generated} if generated else user
 
 
 @route(bp, "/api/users/{id}", summary="Get a user", role="admin", response=UserOut)
 def get_user(req: ApiRequest, id: str) -> dict[str, Any]:
-    return users.get_user(get_db(), id)
+    return users.get_user(req.db, id)
 
 
 @route(
@@ -65,7 +64,7 @@ def get_user(req: ApiRequest, id: str) -> dict[str, Any]:
     response=UserOut,
 )
 def update_user(req: ApiRequest, id: str) -> dict[str, Any]:
-    return users.update_user(get_db(), id, req.body, req.actor, req.if_match)
+    return users.update_user(req.db, id, req.body, req.actor, req.if_match)
 
 
 @route(
@@ -78,5 +77,5 @@ def update_user(req: ApiRequest, id: str) -> dict[str, Any]:
     status=200,
 )
 def reset_password(req: ApiRequest, id: str) -> dict[str, Any]:
-    user, password = users.reset_password(get_db(), id, req.actor)
+    user, password = users.reset_password(req.db, id, req.actor)
     return {**user, "generatedPassword": password}

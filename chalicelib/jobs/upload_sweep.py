@@ -10,9 +10,9 @@ from datetime import datetime
 from chalicelib import db
 from chalicelib.db import Document
 from chalicelib.observability import logger
-from chalicelib.services.uploads import Vault, sweep_expired_uploads
+from chalicelib.services.uploads import sweep_expired_uploads
 from chalicelib.settings import get_settings
-from chalicelib.storage import get_s3
+from chalicelib.storage import Vault, get_s3
 
 
 def run(now: datetime | None = None) -> Document:

@@ -157,13 +157,20 @@ def logout(db: Db, actor: Actor, session_id: str | None) -> None:
     audit.record(db, actor, "auth.logout", USERS, actor.user_id)
 
 
-def authorize(db: Db, token: str, key: str) -> AccessClaims:
-    """Verify an access token and that its session is still open (logout/disable take effect)."""
-    now = common.utcnow()
+def verify_token(token: str, key: str) -> AccessClaims:
+    """The claims of a well-signed, unexpired access token (no database needed)."""
     try:
-        claims = decode_access_token(token, key, now)
+        return decode_access_token(token, key, common.utcnow())
     except InvalidToken as exc:
         raise Unauthorized(detail="Invalid or expired token") from exc
+
+
+def check_session(db: Db, claims: AccessClaims) -> AccessClaims:
+    """Confirm the token's session is still open (logout/disable take effect at once).
+
+    The role comes from the session, so a role change applies to tokens already issued.
+    """
+    now = common.utcnow()
     if not ObjectId.is_valid(claims.session_id):
         raise Unauthorized(detail="Invalid or expired token")
     session = db[SESSIONS].find_one(
@@ -174,6 +181,11 @@ def authorize(db: Db, token: str, key: str) -> AccessClaims:
     return AccessClaims(
         claims.user_id, claims.session_id, claims.email, str(session.get("role", claims.role))
     )
+
+
+def authorize(db: Db, token: str, key: str) -> AccessClaims:
+    """Verify an access token and that its session is still open."""
+    return check_session(db, verify_token(token, key))
 
 
 def change_password(db: Db, actor: Actor, current: str, new: str, settings: Settings) -> None:

@@ -15,7 +15,7 @@ from chalicelib.models.documents import BoxCreate, BoxReorder, BoxUpdate
 from chalicelib.services import audit, documents
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import parse_object_id, utcnow
-from chalicelib.services.uploads import Vault
+from chalicelib.storage import Vault
 
 UNCATEGORIZED = documents.UNCATEGORIZED
 

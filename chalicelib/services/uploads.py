@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
@@ -31,6 +30,7 @@ from chalicelib.services import documents
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import parse_object_id, utcnow
 from chalicelib.settings import Settings
+from chalicelib.storage import Vault
 
 PENDING = "pending"
 CONFIRMING = "confirming"
@@ -49,18 +49,6 @@ class UploadExpired(DomainError):
     status: int = 410
     title: str = "Gone"
     slug: str = "upload-expired"
-
-
-@dataclass(frozen=True)
-class Vault:
-    """The storage handles a service needs."""
-
-    s3: Any
-    settings: Settings
-
-    @property
-    def bucket(self) -> str:
-        return self.settings.uploads_bucket
 
 
 def allowed_types(kind: str) -> tuple[str, ...]:

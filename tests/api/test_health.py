@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -24,22 +25,23 @@ def test_health_ok_reports_version_and_checks(api: Api) -> None:
 
 
 @contextmanager
-def unreachable_db(monkeypatch: pytest.MonkeyPatch, module: str) -> Iterator[None]:
-    """Point ``module``'s ``get_db`` at a port where no server listens."""
+def unreachable_db() -> Iterator[None]:
+    """Point the app's dependency seam at a port where no MongoDB listens (authorizer included)."""
+    from chalicelib.api import deps
+
     dead: MongoClient[dict[str, Any]] = MongoClient(
         f"mongodb://127.0.0.1:{free_port()}/?directConnection=true", serverSelectionTimeoutMS=300
     )
-    monkeypatch.setattr(f"{module}.get_db", lambda: dead["fetms"])
+    outage = replace(deps.current(), db_factory=lambda: dead["fetms"])
     try:
-        yield
+        with deps.override(lambda: outage):
+            yield
     finally:
         dead.close()
 
 
-def test_health_503_names_mongodb_when_unreachable(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with unreachable_db(monkeypatch, "chalicelib.api.health"):
+def test_health_503_names_mongodb_when_unreachable(api: Api) -> None:
+    with unreachable_db():
         result = api.get("/api/health")
     assert result.status == 503
     assert result.body["checks"]["mongodb"]["status"] == "error"
@@ -57,10 +59,8 @@ def test_health_503_names_s3_when_bucket_missing(api: Api, monkeypatch: pytest.M
     assert result.body["checks"]["mongodb"]["status"] == "ok"
 
 
-def test_routes_answer_503_problem_when_database_down(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with unreachable_db(monkeypatch, "chalicelib.api.stages"):
+def test_routes_answer_503_problem_when_database_down(api: Api) -> None:
+    with unreachable_db():
         result = api.get("/api/stages")
     assert result.status == 503
     assert result.header("Retry-After") == "5"

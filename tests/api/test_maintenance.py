@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cli import main
 from chalicelib.services import maintenance
 from chalicelib.services.common import utcnow
+from fetms_cli import main
 from tests.support.http import Api
 
 

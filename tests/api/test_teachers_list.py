@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -166,18 +167,21 @@ class CommandCounter(monitoring.CommandListener):
 
 
 @pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch, services: Any) -> Iterator[CommandCounter]:
-    """Route the app's database calls through a client that records every command."""
+def counted(client: Any) -> Iterator[CommandCounter]:
+    """Route the app's database calls (through its dependency seam) via a counting client."""
     from chalicelib import db as dbmod
-    from chalicelib.settings import get_settings
+    from chalicelib.api import deps
 
     counter = CommandCounter()
-    client = dbmod.make_client(get_settings(), [counter])
-    monkeypatch.setattr(dbmod, "_client", client)
+    live = deps.current()
+    counting = dbmod.make_client(live.settings, [counter])
     try:
-        yield counter
+        with deps.override(
+            lambda: replace(live, db_factory=lambda: counting[live.settings.mongo_db])
+        ):
+            yield counter
     finally:
-        client.close()
+        counting.close()
 
 
 def test_list_uses_one_aggregation_and_at_most_one_count(

@@ -212,7 +212,8 @@ def test_expired_upload_is_410_and_its_object_is_discarded(api: Api, db: Any) ->
 
 
 def test_sweep_discards_abandoned_uploads_but_never_referenced_files(api: Api, db: Any) -> None:
-    from chalicelib.services.uploads import Vault, sweep_expired_uploads
+    from chalicelib.services.uploads import sweep_expired_uploads
+    from chalicelib.storage import Vault
 
     teacher = make_teacher(db)
     abandoned = request_upload(api, teacher["_id"], "adhoc", PDF).body

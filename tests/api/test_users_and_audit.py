@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 from moto import mock_aws
 
-from chalicelib.cli import main
+from fetms_cli import main
 from tests.support.auth import TEST_PASSWORD, make_user
 from tests.support.http import Api
 
@@ -160,7 +160,7 @@ def test_cli_users_lifecycle(db: Any, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_first_admin_only_on_empty_users(db: Any) -> None:
-    from chalicelib.cli.users import ensure_first_admin
+    from fetms_cli.users import ensure_first_admin
 
     password = ensure_first_admin()
     assert password and len(password) >= 20

@@ -14,6 +14,13 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Chalice adds its own runtime (chalice/app.py) but never its CLI.
 DEV_ONLY = ("secantus", "moto", "pytest", "chalice/cli", "boto3", "botocore", "mypy", "ruff")
+# Our own development-only code: the operator CLI, the local stack, demo data, bucket creation.
+OWN_DEV_ONLY = (
+    "fetms_cli/",
+    "chalicelib/cli/",
+    "chalicelib/localstack",
+    "chalicelib/services/demo",
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +64,16 @@ def test_bundle_has_runtime_dependencies_only(package: Path) -> None:
     assert any(n.startswith("chalicelib/data/common-passwords.txt") for n in names)
     for dev in DEV_ONLY:
         assert not any(n.startswith(dev) for n in names), f"{dev} must not be bundled"
+
+
+def test_bundle_leaves_out_the_cli_local_stack_and_bucket_creation(package: Path) -> None:
+    bundle = zipfile.ZipFile(package / "deployment.zip")
+    names = bundle.namelist()
+    for dev in OWN_DEV_ONLY:
+        assert not any(n.startswith(dev) for n in names), f"{dev} must not be bundled"
+    sources = [n for n in names if n.startswith("chalicelib/") and n.endswith(".py")]
+    assert len(sources) > 40, "the application code itself is bundled"
+    for name in sources:
+        text = bundle.read(name).decode()
+        for marker in ("create_bucket", "secantus", "subprocess"):
+            assert marker not in text, f"{name} holds development-only code ({marker})"

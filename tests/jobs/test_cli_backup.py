@@ -8,7 +8,7 @@ from typing import Any
 import bson
 import pytest
 
-from chalicelib.cli import main
+from fetms_cli import main
 from tests.support.factories import make_school, make_teacher
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cli import main
 from chalicelib.db import INDEXES, IndexRegistry, IndexSpec, ensure_indexes
 from chalicelib.jobs.index_check import compare_indexes, run_index_check
+from fetms_cli import main
 
 
 def emf_lines(out: str) -> list[dict[str, Any]]:

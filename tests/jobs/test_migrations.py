@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cli import main
 from chalicelib.migrations import runner
 from chalicelib.services.common import utcnow
 from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
+from fetms_cli import main
 from tests.support.factories import make_project, make_teacher
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.cli import build_parser
+from fetms_cli import build_parser
 
 RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "RUNBOOK.md"
 COMMAND = re.compile(r"\.venv/bin/fetms ([^`\n|]*)")

@@ -14,8 +14,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pymongo.errors import PyMongoError
 
 from chalicelib import __version__
-from chalicelib.cli import backup, common, indexes, local, maintenance, migrate, users
-from chalicelib.cli.common import CliError
+from fetms_cli import backup, common, indexes, local, maintenance, migrate, users
+from fetms_cli.common import CliError
 
 COMMAND_MODULES = (local, backup, maintenance, migrate, indexes, users)
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import db
-from chalicelib.cli.common import CliError
 from chalicelib.errors import ValidationFailed
 from chalicelib.services import audit, maintenance
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import utcnow
+from fetms_cli.common import CliError
 
 
 def register(subparsers: Any) -> None:

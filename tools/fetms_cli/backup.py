@@ -9,13 +9,13 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from chalicelib import db
-from chalicelib.cli.common import CliError, Progress
-from chalicelib.cli.maintenance import operator_actor
 from chalicelib.jobs import backup, dumpformat, restore
 from chalicelib.jobs.retention import policy_from, reasons
 from chalicelib.services import audit
 from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
+from fetms_cli.common import CliError, Progress
+from fetms_cli.maintenance import operator_actor
 
 
 def register(subparsers: Any) -> None:

@@ -9,14 +9,15 @@ import urllib.request
 from typing import Any
 
 from chalicelib import db
-from chalicelib.cli.common import CliError, Progress
-from chalicelib.cli.users import ensure_first_admin
 from chalicelib.errors import Conflict
-from chalicelib.localstack import StackError, run_local_stack
-from chalicelib.services.demo import seed_demo
 from chalicelib.services.seed import seed_defaults
 from chalicelib.settings import get_settings
-from chalicelib.storage import ensure_bucket, get_s3
+from chalicelib.storage import get_s3
+from fetms_cli.buckets import ensure_bucket
+from fetms_cli.common import CliError, Progress
+from fetms_cli.demo import seed_demo
+from fetms_cli.localstack import StackError, run_local_stack
+from fetms_cli.users import ensure_first_admin
 
 
 def register(subparsers: Any) -> None:

@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 from chalicelib import db
-from chalicelib.cli.common import CliError
 from chalicelib.db import USERS
 from chalicelib.errors import DomainError
 from chalicelib.models.users import Role, UserCreate, UserUpdate
 from chalicelib.services import users
 from chalicelib.services.actor import Actor
+from fetms_cli.common import CliError
 
 OPERATOR = Actor(user_id=None, email="cli-operator", role="admin")
 

@@ -21,7 +21,7 @@ from typing import IO
 
 from chalicelib.settings import Settings, get_settings, reset_settings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 S3RVER_BIN = PROJECT_ROOT / "tools" / "s3" / "node_modules" / ".bin" / "s3rver"
 S3RVER_CREDENTIALS = ("S3RVER", "S3RVER")
 
