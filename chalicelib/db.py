@@ -206,9 +206,16 @@ def make_client(
         connectTimeoutMS=settings.mongo_timeout_ms,
         socketTimeoutMS=settings.mongo_socket_timeout_ms,
         retryWrites=True,
+        w=_write_concern_w(settings.mongo_write_concern),
+        journal=settings.mongo_journal,
         tz_aware=True,
         event_listeners=listeners,
     )
+
+
+def _write_concern_w(value: str) -> int | str:
+    """``MONGO_WRITE_CONCERN``: ``majority``, a tag set name, or a number of nodes."""
+    return int(value) if value.isdigit() else value
 
 
 def get_client() -> MongoClient[Document]:

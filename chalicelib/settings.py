@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     mongo_timeout_ms: int = Field(default=3000, ge=100, le=60000)
     mongo_socket_timeout_ms: int = Field(default=15000, ge=100, le=300000)
     slow_command_ms: int = Field(default=100, ge=1)
+    # Write concern: acknowledged only once a majority of the replica set has it in its journal,
+    # so a 2xx survives the crash of a node (Atlas's default is majority; we say it explicitly).
+    mongo_write_concern: str = "majority"
+    mongo_journal: bool = True
+    mongo_transaction_timeout_ms: int = Field(default=10000, ge=500, le=60000)
 
     # S3
     s3_endpoint_url: str | None = None

@@ -32,7 +32,15 @@ from chalicelib.models.documents import (
     ZipDownloadOut,
     ZipDownloadQuery,
 )
-from chalicelib.services import boxes, documents, uploads, vault
+from chalicelib.services import (
+    adhoc,
+    boxes,
+    documents,
+    file_history,
+    teacher_files,
+    uploads,
+    vault,
+)
 from chalicelib.services.common import Page
 
 bp = Blueprint(__name__)
@@ -122,7 +130,7 @@ def _download(req: ApiRequest, teacher_id: str, kind: str, doc_id: str | None = 
     response=DownloadOut,
 )
 def avatar_url(req: ApiRequest, id: str) -> dict[str, Any]:
-    result: dict[str, Any] = _download(req, id, documents.AVATAR)
+    result: dict[str, Any] = _download(req, id, teacher_files.AVATAR)
     return result
 
 
@@ -146,13 +154,13 @@ def core_document_url(req: ApiRequest, id: str, type: str) -> dict[str, Any]:
     response=DownloadOut,
 )
 def adhoc_document_url(req: ApiRequest, id: str, doc_id: str) -> dict[str, Any]:
-    result: dict[str, Any] = _download(req, id, documents.ADHOC, doc_id)
+    result: dict[str, Any] = _download(req, id, teacher_files.ADHOC, doc_id)
     return result
 
 
 @route(bp, f"{T}/documents/history", summary="The teacher's file history, newest first")
 def document_history(req: ApiRequest, id: str) -> list[dict[str, Any]]:
-    return documents.document_history(req.db, id)
+    return file_history.document_history(req.db, id)
 
 
 # --- avatar and core documents ------------------------------------------------------------------
@@ -174,7 +182,7 @@ def upload_avatar(req: ApiRequest, id: str) -> dict[str, Any]:
         req.vault,
         req.actor,
         id,
-        documents.AVATAR,
+        teacher_files.AVATAR,
         single_file(form, "avatar"),
         UploadConfirm(),
         expected_version=req.if_match,
@@ -250,7 +258,7 @@ def upload_adhoc_document(req: ApiRequest, id: str) -> dict[str, Any]:
         req.vault,
         req.actor,
         id,
-        documents.ADHOC,
+        teacher_files.ADHOC,
         single_file(form, "file"),
         UploadConfirm.model_validate(fields.model_dump(exclude_unset=True)),
         expected_version=req.if_match,
@@ -267,7 +275,7 @@ def upload_adhoc_document(req: ApiRequest, id: str) -> dict[str, Any]:
     response=TeacherFilesOut,
 )
 def reorder_adhoc_documents(req: ApiRequest, id: str) -> dict[str, Any]:
-    return documents.reorder_adhoc(req.db, req.actor, id, req.body, req.if_match)
+    return adhoc.reorder_adhoc(req.db, req.actor, id, req.body, req.if_match)
 
 
 @route(
@@ -290,7 +298,7 @@ def update_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, An
                 req.vault,
                 req.actor,
                 id,
-                documents.ADHOC,
+                teacher_files.ADHOC,
                 single_file(form, "file"),
                 UploadConfirm.model_validate(fields.model_dump(exclude_unset=True)),
                 doc_id=doc_id,
@@ -301,7 +309,7 @@ def update_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, An
         raw = req.raw.raw_body if isinstance(req.raw.raw_body, bytes) else b""
         parse_json_body(raw, req.settings.max_body_bytes)
         data = validate_model(AdhocUpdate, raw)
-    return documents.update_adhoc(req.db, req.actor, id, doc_id, data, req.if_match)
+    return adhoc.update_adhoc(req.db, req.actor, id, doc_id, data, req.if_match)
 
 
 @route(
@@ -313,7 +321,7 @@ def update_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, An
     response=TeacherFilesOut,
 )
 def delete_adhoc_document(req: ApiRequest, id: str, doc_id: str) -> dict[str, Any]:
-    return documents.delete_adhoc(req.db, req.actor, id, doc_id, req.if_match)
+    return adhoc.delete_adhoc(req.db, req.actor, id, doc_id, req.if_match)
 
 
 # --- boxes --------------------------------------------------------------------------------------

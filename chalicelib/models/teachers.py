@@ -208,8 +208,9 @@ class _TeacherFields(InputModel):
     arcDetails: ArcDetails | None = None
     documents: Documents | None = None
     pipelineStage: ShortText | None = None
-    pipelineOrder: int | None = Field(default=None, ge=0, le=10_000_000)
     # Server-managed fields a client may echo back; never written from a request.
+    # (Positions change only through the pipeline reorder, which keeps them contiguous.)
+    pipelineOrder: Ignored = None
     id: Ignored = Field(default=None, alias="_id", exclude=True)
     version: Ignored = Field(default=None, alias="__v", exclude=True)
     createdAt: Ignored = None

@@ -52,9 +52,7 @@ def create_rule(db: Db, data: AlertRuleCreate, actor: Actor) -> Document:
             "isActive": data.isActive,
         }
     )
-    db[ALERT_RULES].insert_one(doc)
-    audit.record(db, actor, "create", ALERT_RULES, doc["_id"], after=doc)
-    return doc
+    return audit.audited_insert(db, actor, ALERT_RULES, doc)
 
 
 def update_rule(

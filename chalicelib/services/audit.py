@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 
 from chalicelib.db import AUDIT_LOG, Db, Document
 from chalicelib.services.actor import Actor
-from chalicelib.services.common import Page, find_page, utcnow, versioned_update
+from chalicelib.services.common import Page, find_page, in_transaction, utcnow, versioned_update
 
 MASK = "***"
 # Field names (last path segment, case-insensitive) whose values never enter the audit log.
@@ -65,8 +66,13 @@ def record(
     before: Document | None = None,
     after: Document | None = None,
     details: Document | None = None,
+    session: ClientSession | None = None,
 ) -> None:
-    """Append one audit entry. ``before``/``after`` produce the field-level ``changes``."""
+    """Append one audit entry. ``before``/``after`` produce the field-level ``changes``.
+
+    Pass the ``session`` of the transaction that makes the change, so that the change and its
+    entry commit together (``common.in_transaction``).
+    """
     entry: Document = {
         "at": utcnow(),
         "actor": actor.email,
@@ -82,7 +88,7 @@ def record(
         entry["changes"] = diff(before, after)
     if details:
         entry["details"] = {k: mask(k, v) for k, v in details.items()}
-    db[AUDIT_LOG].insert_one(entry)
+    db[AUDIT_LOG].insert_one(entry, session=session)
 
 
 def list_entries(
@@ -115,6 +121,27 @@ def list_entries(
     )
 
 
+def audited_insert(
+    db: Db,
+    actor: Actor,
+    collection: str,
+    doc: Document,
+    *,
+    action: str = "create",
+    shown: Document | None = None,
+) -> Document:
+    """Insert ``doc`` and its audit entry in one transaction (``shown``: what the entry records,
+    default the document itself). A duplicate key raises ``DuplicateKeyError``; nothing is kept."""
+
+    def write(session: ClientSession) -> Document:
+        db[collection].insert_one(doc, session=session)
+        after = doc if shown is None else shown
+        record(db, actor, action, collection, doc["_id"], after=after, session=session)
+        return doc
+
+    return in_transaction(db, write)
+
+
 def audited_update(
     db: Db,
     actor: Actor,
@@ -126,10 +153,21 @@ def audited_update(
     what: str,
     action: str = "update",
 ) -> Document:
-    """``versioned_update`` plus an audit entry with the field-level diff of the change."""
-    before = db[collection].find_one(query)
-    after = versioned_update(
-        db[collection], query, update, expected_version=expected_version, what=what
-    )
-    record(db, actor, action, collection, after["_id"], before=before, after=after)
-    return after
+    """``versioned_update`` and its audit entry (field-level diff) in one transaction."""
+
+    def write(session: ClientSession) -> Document:
+        before = db[collection].find_one(query, session=session)
+        after = versioned_update(
+            db[collection],
+            query,
+            update,
+            expected_version=expected_version,
+            what=what,
+            session=session,
+        )
+        record(
+            db, actor, action, collection, after["_id"], before=before, after=after, session=session
+        )
+        return after
+
+    return in_transaction(db, write)

@@ -1,12 +1,14 @@
-"""Document boxes: create, rename, reorder, delete (documents fall back to uncategorized), and
+"""Document boxes: create, rename, move, reorder, delete (their documents go to no box), and
 the zip of a box's files, assembled in S3 and handed out as a presigned URL."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 
 from chalicelib import storage
 from chalicelib.db import TEACHERS, Db, Document
@@ -15,9 +17,22 @@ from chalicelib.models.documents import BoxCreate, BoxReorder, BoxUpdate
 from chalicelib.services import audit, documents
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import parse_object_id, utcnow
+from chalicelib.services.teacher_files import (
+    NO_BOX,
+    audit_step,
+    find_box,
+    load_teacher,
+    renumbered,
+    reordered,
+    teacher_oid,
+    update_teacher_files,
+)
 from chalicelib.storage import Vault
 
-UNCATEGORIZED = documents.UNCATEGORIZED
+# The boxes in display order; every change below leaves their ``order`` as 0, 1, 2, …
+BOXES_IN_ORDER: Document = {
+    "$sortArray": {"input": {"$ifNull": ["$documentBoxes", []]}, "sortBy": {"order": 1, "_id": 1}}
+}
 
 
 def _box_not_found(current: Document) -> NotFound:
@@ -27,22 +42,20 @@ def _box_not_found(current: Document) -> NotFound:
 def create_box(
     db: Db, actor: Actor, teacher_id: str, data: BoxCreate, expected_version: int | None
 ) -> Document:
-    tid = documents.teacher_oid(teacher_id)
-    current = documents.load_teacher(db, tid, {"documentBoxes": 1})
-    orders = [int(b.get("order") or 0) for b in current.get("documentBoxes") or []]
-    box = {"_id": ObjectId(), "name": data.name, "order": max(orders) + 1 if orders else 0}
-    teacher = documents.update_teacher(
-        db, tid, {"$push": {"documentBoxes": box}}, expected_version=expected_version
-    )
-    audit.record(
+    """Append a box after the others (its order is computed in the update itself, so two boxes
+    created at the same moment still get distinct positions)."""
+    tid = teacher_oid(teacher_id)
+    box_id = ObjectId()
+    appended = {"$concatArrays": [BOXES_IN_ORDER, [{"_id": box_id, "name": data.name}]]}
+    return update_teacher_files(
         db,
-        actor,
-        "document.box.create",
-        TEACHERS,
         tid,
-        details={"boxId": str(box["_id"]), "name": data.name},
+        [{"$set": {"documentBoxes": renumbered(appended, "order")}}],
+        expected_version=expected_version,
+        record=audit_step(
+            db, actor, tid, "document.box.create", {"boxId": str(box_id), "name": data.name}
+        ),
     )
-    return teacher
 
 
 def update_box(
@@ -53,46 +66,64 @@ def update_box(
     data: BoxUpdate,
     expected_version: int | None,
 ) -> Document:
-    tid = documents.teacher_oid(teacher_id)
+    """Rename a box and/or move it to position ``order`` (the others shift to make room)."""
+    tid = teacher_oid(teacher_id)
     bid = parse_object_id(box_id, "boxId")
-    fields: Document = {}
-    if data.name is not None:
-        fields["documentBoxes.$[b].name"] = data.name
-    if data.order is not None:
-        fields["documentBoxes.$[b].order"] = data.order
-    if not fields:
+    if data.name is None and data.order is None:
         raise ValidationFailed(detail="Send a new name and/or order")
-    before = documents.find_box(documents.load_teacher(db, tid, {"documentBoxes": 1}), bid)
+    before = find_box(load_teacher(db, tid, {"documentBoxes": 1}), bid)
     if before is None:
         raise NotFound(detail="Box not found")
-    teacher = documents.update_teacher(
+    this = {"$filter": {"input": BOXES_IN_ORDER, "as": "b", "cond": {"$eq": ["$$b._id", bid]}}}
+    renamed = {
+        "$map": {
+            "input": this,
+            "as": "b",
+            "in": {"$mergeObjects": ["$$b", {"name": data.name}] if data.name else "$$b"},
+        }
+    }
+    others = {"$filter": {"input": BOXES_IN_ORDER, "as": "b", "cond": {"$ne": ["$$b._id", bid]}}}
+    box_ids = {"$map": {"input": BOXES_IN_ORDER, "as": "b", "in": "$$b._id"}}
+    position: Any = data.order if data.order is not None else {"$indexOfArray": [box_ids, bid]}
+    arranged = {
+        "$concatArrays": [
+            {"$slice": [others, position]},
+            renamed,
+            {"$slice": [others, position, {"$max": [1, {"$size": others}]}]},
+        ]
+    }
+
+    def record(session: ClientSession, teacher: Document) -> None:
+        after = find_box(teacher, bid) or {}
+        audit.record(
+            db,
+            actor,
+            "document.box.update",
+            TEACHERS,
+            tid,
+            before={k: before.get(k) for k in ("name", "order")},
+            after={k: after.get(k) for k in ("name", "order")},
+            details={"boxId": str(bid)},
+            session=session,
+        )
+
+    return update_teacher_files(
         db,
         tid,
-        {"$set": fields},
+        [{"$set": {"documentBoxes": renumbered(arranged, "order")}}],
         expected_version=expected_version,
+        record=record,
         conditions=[{"documentBoxes._id": bid}],
-        array_filters=[{"b._id": bid}],
         explain=_box_not_found,
     )
-    after = documents.find_box(teacher, bid) or {}
-    audit.record(
-        db,
-        actor,
-        "document.box.update",
-        TEACHERS,
-        tid,
-        before={k: before.get(k) for k in ("name", "order")},
-        after={k: after.get(k) for k in ("name", "order")},
-        details={"boxId": str(bid)},
-    )
-    return teacher
 
 
 def reorder_boxes(
     db: Db, actor: Actor, teacher_id: str, data: BoxReorder, expected_version: int | None
 ) -> Document:
-    """Listed boxes get ``order`` 0..n-1 and come first; unlisted boxes keep their place after."""
-    tid = documents.teacher_oid(teacher_id)
+    """The listed boxes first in the given order, then the others in their order; all boxes end
+    with ``order`` 0..n-1 (one atomic update, so concurrent reorders never mix)."""
+    tid = teacher_oid(teacher_id)
     ids = [ObjectId(b) for b in data.boxes]
     if len(set(ids)) != len(ids):
         raise ValidationFailed(
@@ -100,40 +131,44 @@ def reorder_boxes(
             errors=[FieldError("boxes", "each id may appear only once")],
         )
     if not ids:
-        return documents.load_teacher(db, tid)
+        return load_teacher(db, tid)
     items = [{"id": oid, "order": index} for index, oid in enumerate(ids)]
 
     def explain(current: Document) -> ValidationFailed:
         errors = [
             FieldError(f"boxes[{i}]", "no such box")
             for i, oid in enumerate(ids)
-            if documents.find_box(current, oid) is None
+            if find_box(current, oid) is None
         ]
         return ValidationFailed(
             detail="Some boxes do not belong to this teacher; nothing was reordered",
             errors=errors,
         )
 
-    teacher = documents.update_teacher(
+    in_order = [{"$set": {"documentBoxes": BOXES_IN_ORDER}}]
+    listed_first = {"$set": {"documentBoxes": reordered("documentBoxes", items, "order")}}
+    contiguous = {
+        "$set": {"documentBoxes": renumbered({"$ifNull": ["$documentBoxes", []]}, "order")}
+    }
+    return update_teacher_files(
         db,
         tid,
-        [{"$set": {"documentBoxes": documents.reordered("documentBoxes", items, "order")}}],
+        [*in_order, listed_first, contiguous],
         expected_version=expected_version,
+        record=audit_step(db, actor, tid, "document.box.reorder", {"boxes": len(ids)}),
         conditions=[{"documentBoxes._id": oid} for oid in ids],
         explain=explain,
     )
-    audit.record(db, actor, "document.box.reorder", TEACHERS, tid, details={"boxes": len(ids)})
-    return teacher
 
 
 def delete_box(
     db: Db, actor: Actor, teacher_id: str, box_id: str, expected_version: int | None
 ) -> Document:
-    """Remove the box; its documents become uncategorized in the same atomic update."""
-    tid = documents.teacher_oid(teacher_id)
+    """Remove the box; its documents go to no box, in the same atomic update."""
+    tid = teacher_oid(teacher_id)
     bid = parse_object_id(box_id, "boxId")
     # A pipeline (not array filters) so a legacy teacher without ``otherDocuments`` works too.
-    uncategorize = {
+    unboxed = {
         "$map": {
             "input": {"$ifNull": ["$otherDocuments", []]},
             "as": "doc",
@@ -147,34 +182,29 @@ def delete_box(
         }
     }
     remaining = {
-        "$filter": {
-            "input": "$documentBoxes",
-            "as": "box",
-            "cond": {"$ne": ["$$box._id", bid]},
-        }
+        "$filter": {"input": BOXES_IN_ORDER, "as": "box", "cond": {"$ne": ["$$box._id", bid]}}
     }
-    teacher = documents.update_teacher(
+    return update_teacher_files(
         db,
         tid,
-        [{"$set": {"documentBoxes": remaining, "otherDocuments": uncategorize}}],
+        [{"$set": {"documentBoxes": renumbered(remaining, "order"), "otherDocuments": unboxed}}],
         expected_version=expected_version,
+        record=audit_step(db, actor, tid, "document.box.delete", {"boxId": str(bid)}),
         conditions=[{"documentBoxes._id": bid}],
         explain=_box_not_found,
     )
-    audit.record(db, actor, "document.box.delete", TEACHERS, tid, details={"boxId": str(bid)})
-    return teacher
 
 
 def box_documents(teacher: Document, box_id: str) -> tuple[str, list[Document]]:
     """The box's name and its documents (``uncategorized``: no box or a box that is gone)."""
     docs = [dict(d) for d in teacher.get("otherDocuments") or []]
     known = {str(b.get("_id")) for b in teacher.get("documentBoxes") or []}
-    if box_id == UNCATEGORIZED:
+    if box_id == NO_BOX:
         return "Uncategorized", [
             d for d in docs if not d.get("boxId") or str(d["boxId"]) not in known
         ]
     bid = parse_object_id(box_id, "boxId")
-    box = documents.find_box(teacher, bid)
+    box = find_box(teacher, bid)
     if box is None:
         raise NotFound(detail="Box not found")
     return str(box.get("name") or "Box"), [d for d in docs if str(d.get("boxId") or "") == str(bid)]
@@ -182,8 +212,8 @@ def box_documents(teacher: Document, box_id: str) -> tuple[str, list[Document]]:
 
 def download_box(db: Db, vault: Vault, actor: Actor, teacher_id: str, box_id: str) -> Document:
     """Zip the box's files into S3 (bounded memory) and return a presigned URL to the zip."""
-    tid = documents.teacher_oid(teacher_id)
-    teacher = documents.load_teacher(db, tid, documents.FILE_FIELDS_PROJECTION)
+    tid = teacher_oid(teacher_id)
+    teacher = load_teacher(db, tid, documents.FILE_FIELDS_PROJECTION)
     box_name, docs = box_documents(teacher, box_id)
     entries = [
         storage.ZipEntry(

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import pymongo
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout, PyMongoError
 
-from chalicelib.db import Document
-from chalicelib.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.db import Db, Document
+from chalicelib.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
+from chalicelib.settings import get_settings
+
+T = TypeVar("T")
 
 # Live records: isDeleted false or absent (FETMS documents created before the field existed).
 # Point values (not $ne) let MongoDB merge-sort on an {isDeleted, <sort key>} index.
@@ -76,51 +88,117 @@ def find_page(
 
 
 def get_or_404(
-    collection: Collection[Document], query: Document, what: str, projection: Document | None = None
+    collection: Collection[Document],
+    query: Document,
+    what: str,
+    projection: Document | None = None,
+    *,
+    session: ClientSession | None = None,
 ) -> Document:
-    doc = collection.find_one(query, projection)
+    doc = collection.find_one(query, projection, session=session)
     if doc is None:
         raise NotFound(detail=f"{what} not found")
     return doc
 
 
+Explain = Callable[[Document], DomainError]
+
+
 def versioned_update(
     collection: Collection[Document],
     query: Document,
-    update: Document,
+    update: Document | list[Document],
     *,
     expected_version: int | None,
     what: str,
     now: datetime | None = None,
     session: ClientSession | None = None,
+    conditions: list[Document] | None = None,
+    array_filters: list[Document] | None = None,
+    explain: Explain | None = None,
 ) -> Document:
     """Apply ``update`` bumping ``__v`` and ``updatedAt``; honour ``If-Match`` (412 when stale).
 
-    Returns the updated document. Nothing is written when the version does not match.
+    ``update`` is an update document or an update pipeline (a list of stages). ``conditions``
+    must also hold at write time (e.g. "this ad-hoc document exists"). Returns the updated
+    document. When nothing matches, nothing is written and the cause is reported: 404 when the
+    record does not exist, 412 for a stale version, else ``explain(current)`` (default 409).
     """
+    moment = now or utcnow()
     guarded = dict(query)
     if expected_version is not None:
         guarded["__v"] = expected_version
-    full_update: dict[str, Any] = {k: dict(v) for k, v in update.items()}
-    full_update.setdefault("$set", {})["updatedAt"] = now or utcnow()
-    full_update.setdefault("$inc", {})["__v"] = 1
+    if conditions:
+        guarded["$and"] = conditions
+    full_update: Document | list[Document]
+    if isinstance(update, list):
+        bump = {
+            "updatedAt": {"$literal": moment},
+            "__v": {"$add": [{"$ifNull": ["$__v", 0]}, 1]},
+        }
+        full_update = [*update, {"$set": bump}]
+    else:
+        full_update = {op: dict(value) for op, value in update.items()}
+        full_update.setdefault("$set", {})["updatedAt"] = moment
+        full_update.setdefault("$inc", {})["__v"] = 1
     try:
         doc = collection.find_one_and_update(
-            guarded, full_update, return_document=ReturnDocument.AFTER, session=session
+            guarded,
+            full_update,
+            array_filters=array_filters,
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
     except DuplicateKeyError as exc:
         raise Conflict(detail=f"{what} conflicts with an existing record") from exc
     if doc is not None:
         return doc
-    current = collection.find_one(query, {"__v": 1}, session=session)
+    current = collection.find_one(query, session=session)
     if current is None:
         raise NotFound(detail=f"{what} not found")
-    raise PreconditionFailed(
-        detail=(
-            f"{what} was changed by someone else (version {current.get('__v', 0)}, "
-            f"you sent {expected_version}); reload and try again"
-        )
-    )
+    check_version(current, expected_version, what)
+    if explain is not None:
+        raise explain(current)
+    raise Conflict(detail=f"{what} changed at the same time; reload and try again")
+
+
+def in_transaction(db: Db, work: Callable[[ClientSession], T]) -> T:
+    """Run ``work(session)`` as one MongoDB transaction: all of its writes commit, or none.
+
+    Transient failures (a write conflict with a concurrent transaction, a primary step-down) are
+    retried with backoff by the driver, within ``MONGO_TRANSACTION_TIMEOUT_MS``; past that the
+    caller gets 409. An unreachable database is not retried here: it surfaces at once as
+    ``ConnectionFailure`` (503). ``work`` may run more than once, so it must only touch MongoDB
+    through ``session`` and have no other side effects.
+    """
+    settings = get_settings()
+
+    def attempt(session: ClientSession) -> T:
+        try:
+            return work(session)
+        except ConnectionFailure as exc:
+            raise _Unreachable from exc  # not a PyMongoError: with_transaction does not retry it
+
+    try:
+        with (
+            pymongo.timeout(settings.mongo_transaction_timeout_ms / 1000),
+            db.client.start_session() as session,
+        ):
+            return session.with_transaction(attempt)
+    except _Unreachable as exc:
+        raise exc.__cause__ or ConnectionFailure("database unreachable") from None
+    except ConnectionFailure:
+        raise
+    except PyMongoError as exc:
+        if exc.has_error_label("TransientTransactionError") or isinstance(exc, ExecutionTimeout):
+            raise Conflict(
+                detail="Another change to the same records was being saved; try again"
+            ) from exc
+        raise
+
+
+class _Unreachable(Exception):
+    """Carries a ``ConnectionFailure`` out of a transaction without the driver retrying it."""
 
 
 def check_version(doc: Document, expected_version: int | None, what: str) -> None:

@@ -7,13 +7,14 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import UpdateOne
+from pymongo.client_session import ClientSession
 
 from chalicelib.db import STAGES, TEACHERS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
-from chalicelib.services import audit, common
+from chalicelib.services import audit, common, positions
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import NOT_DELETED, parse_object_id
-from chalicelib.services.stages import UNCATEGORIZED
+from chalicelib.services.positions import UNCATEGORIZED_STAGE
 
 UNCATEGORIZED_TITLE = "Uncategorized"
 DEFAULT_CARDS_PER_COLUMN = 200
@@ -43,95 +44,88 @@ def live_stages(db: Db) -> list[Document]:
     return list(cursor.sort([("order", 1), ("_id", 1)]))
 
 
-def live_stage_ids(db: Db) -> list[str]:
-    return [str(stage["_id"]) for stage in live_stages(db)]
-
-
-def check_stage(db: Db, value: str, field: str = "pipelineStage") -> str:
-    """``uncategorized`` or the id of a live stage; anything else is a 400."""
-    if value.strip().lower() == UNCATEGORIZED:
-        return UNCATEGORIZED
-    if not ObjectId.is_valid(value) or len(value) != 24:
-        raise ValidationFailed(
-            detail=f"'{field}' must be a stage id or '{UNCATEGORIZED}'",
-            errors=[FieldError(field, "unknown stage")],
-        )
-    found = db[STAGES].find_one({"_id": ObjectId(value), **NOT_DELETED}, {"_id": 1})
-    if found is None:
-        raise ValidationFailed(
-            detail=f"Stage '{value}' does not exist",
-            errors=[FieldError(field, "unknown stage")],
-        )
-    return value.lower()
-
-
-def history_entry(old: Any, new: str, at: datetime, actor: Actor) -> Document:
-    """One append-only stage history entry."""
+def stage_history_entry(old: Any, new: str, at: datetime, actor: Actor) -> Document:
+    """One append-only ``stageHistory`` entry."""
     return {"from": old, "to": new, "at": at, "by": actor.email}
 
 
-def reorder(db: Db, stage: str, teacher_ids: list[str], actor: Actor) -> Document:
-    """Move the listed teachers into ``stage`` with ``pipelineOrder`` = their position.
+def record_stage_move(
+    db: Db, actor: Actor, oid: ObjectId, old: Any, new: str, session: ClientSession
+) -> None:
+    """The audit entry of a teacher changing stage (in the transaction that moves it)."""
+    before, after = {"pipelineStage": old}, {"pipelineStage": new}
+    audit.record(
+        db, actor, "stage_move", TEACHERS, oid, before=before, after=after, session=session
+    )
 
-    All ids must be valid, distinct, existing non-deleted teachers; otherwise nothing is written.
-    The whole move is one bulk write in a transaction; stage changes append to ``stageHistory``.
+
+def reorder(db: Db, stage: str, teacher_ids: list[str], actor: Actor) -> Document:
+    """Put the listed teachers into ``stage`` at positions 0, 1, … in the given order.
+
+    The column's other teachers keep their relative order after them, and the columns the listed
+    teachers came from close their gaps: positions stay unique and contiguous (see
+    ``services/positions.py``). All ids must be valid, distinct, existing non-deleted teachers;
+    otherwise nothing is written. One transaction (retried on write conflicts); stage changes
+    append to ``stageHistory`` and are audited with the move.
     """
-    target = check_stage(db, stage, "stage")
     oids = [parse_object_id(tid, f"teacherIds[{i}]") for i, tid in enumerate(teacher_ids)]
     if len(set(oids)) != len(oids):
         raise ValidationFailed(
             detail="A teacher is listed more than once",
             errors=[FieldError("teacherIds", "each id may appear only once")],
         )
-    current = {
-        doc["_id"]: doc.get("pipelineStage")
-        for doc in db[TEACHERS].find({"_id": {"$in": oids}, **NOT_DELETED}, {"pipelineStage": 1})
-    }
-    missing = [i for i, oid in enumerate(oids) if oid not in current]
-    if missing:
-        raise ValidationFailed(
-            detail="Some teachers do not exist or are deleted; nothing was moved",
-            errors=[FieldError(f"teacherIds[{i}]", "no such teacher") for i in missing],
+
+    def write(session: ClientSession) -> Document:
+        now = common.utcnow()
+        live = positions.live_stage_ids(db, session)
+        target = positions.check_stage(stage, live, "stage")
+        found = db[TEACHERS].find(
+            {"_id": {"$in": oids}, **NOT_DELETED}, {"pipelineStage": 1}, session=session
         )
-    now = common.utcnow()
-    operations: list[UpdateOne] = []
-    moved: list[tuple[ObjectId, Any]] = []
-    for position, oid in enumerate(oids):
-        update: Document = {
-            "$set": {"pipelineStage": target, "pipelineOrder": position, "updatedAt": now},
-            "$inc": {"__v": 1},
-        }
-        if current[oid] != target:
-            update["$push"] = {"stageHistory": history_entry(current[oid], target, now, actor)}
-            moved.append((oid, current[oid]))
-        operations.append(UpdateOne({"_id": oid, **NOT_DELETED}, update))
-    if operations:
-        with db.client.start_session() as session, session.start_transaction():
+        current = {doc["_id"]: doc.get("pipelineStage") for doc in found}
+        missing = [i for i, oid in enumerate(oids) if oid not in current]
+        if missing:
+            raise ValidationFailed(
+                detail="Some teachers do not exist or are deleted; nothing was moved",
+                errors=[FieldError(f"teacherIds[{i}]", "no such teacher") for i in missing],
+            )
+        moved = [oid for oid in oids if current[oid] != target]
+        operations = [_listed_update(oid, current[oid], target, now, actor) for oid in oids]
+        if operations:
             db[TEACHERS].bulk_write(operations, ordered=True, session=session)
-    for oid, old in moved:
+        positions.renumber(db, target, live, now, session, first=oids)
+        sources = {positions.column_of(current[oid], live) for oid in moved} - {target}
+        for column in sorted(sources):
+            positions.renumber(db, column, live, now, session)
+        for oid in moved:
+            record_stage_move(db, actor, oid, current[oid], target, session)
         audit.record(
             db,
             actor,
-            "stage_move",
+            "pipeline_reorder",
             TEACHERS,
-            oid,
-            before={"pipelineStage": old},
-            after={"pipelineStage": target},
+            None,
+            details={"stage": target, "teachers": len(oids), "moved": len(moved)},
+            session=session,
         )
-    audit.record(
-        db,
-        actor,
-        "pipeline_reorder",
-        TEACHERS,
-        None,
-        details={"stage": target, "teachers": len(oids), "moved": len(moved)},
-    )
-    return {
-        "message": "Pipeline updated",
-        "stage": target,
-        "updated": len(oids),
-        "moved": len(moved),
-    }
+        return {
+            "message": "Pipeline updated",
+            "stage": target,
+            "updated": len(oids),
+            "moved": len(moved),
+        }
+
+    return common.in_transaction(db, write)
+
+
+def _listed_update(
+    oid: ObjectId, old_stage: Any, target: str, now: datetime, actor: Actor
+) -> UpdateOne:
+    """A listed teacher joins ``target`` (its position is set by the renumbering)."""
+    update: Document = {"$set": {"pipelineStage": target, "updatedAt": now}, "$inc": {"__v": 1}}
+    if old_stage != target:
+        update["$push"] = {"stageHistory": stage_history_entry(old_stage, target, now, actor)}
+    return UpdateOne({"_id": oid, **NOT_DELETED}, update)
 
 
 def kanban(db: Db, *, project_id: str | None, per_column: int | None) -> list[Document]:
@@ -147,7 +141,9 @@ def kanban(db: Db, *, project_id: str | None, per_column: int | None) -> list[Do
     match: Document = dict(NOT_DELETED)
     if project_id:
         match["project"] = parse_object_id(project_id, "projectId")
-    column = {"$cond": [{"$in": ["$pipelineStage", stage_ids]}, "$pipelineStage", UNCATEGORIZED]}
+    column = {
+        "$cond": [{"$in": ["$pipelineStage", stage_ids]}, "$pipelineStage", UNCATEGORIZED_STAGE]
+    }
     pipeline: list[Document] = [
         {"$match": match},
         {"$project": {**CARD_FIELDS, "column": column}},
@@ -168,7 +164,7 @@ def kanban(db: Db, *, project_id: str | None, per_column: int | None) -> list[Do
     groups = {g["_id"]: g for g in db[TEACHERS].aggregate(pipeline)}
     columns: list[Document] = []
     heads: list[Document] = [
-        {"_id": UNCATEGORIZED, "title": UNCATEGORIZED_TITLE, "order": -1, "isEmployed": False}
+        {"_id": UNCATEGORIZED_STAGE, "title": UNCATEGORIZED_TITLE, "order": -1, "isEmployed": False}
     ]
     heads += [
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from chalicelib.db import PROJECTS, TEACHERS, Db, Document
@@ -15,6 +16,7 @@ from chalicelib.services.common import (
     Page,
     find_page,
     get_or_404,
+    in_transaction,
     parse_object_id,
     stamp_new,
 )
@@ -38,11 +40,9 @@ def create_project(db: Db, data: ProjectCreate, actor: Actor) -> Document:
     if db[PROJECTS].find_one({"code": data.code}, {"_id": 1}) is not None:
         raise _duplicate_code(data.code)
     try:
-        db[PROJECTS].insert_one(doc)
+        return audit.audited_insert(db, actor, PROJECTS, doc)
     except DuplicateKeyError as exc:
         raise _duplicate_code(data.code) from exc
-    audit.record(db, actor, "create", PROJECTS, doc["_id"], after=doc)
-    return doc
 
 
 def update_project(
@@ -100,12 +100,16 @@ def delete_permanently(
     guard: Document = {"_id": oid, "isActive": False}
     if expected_version is not None:
         guard["__v"] = expected_version
-    if db[PROJECTS].delete_one(guard).deleted_count != 1:
-        raise Conflict(
-            detail="The project changed while it was being deleted; reload and try again"
-        )
-    audit.record(db, actor, "delete-permanent", PROJECTS, oid, before=project)
-    return project
+
+    def delete(session: ClientSession) -> Document:
+        if db[PROJECTS].delete_one(guard, session=session).deleted_count != 1:
+            raise Conflict(
+                detail="The project changed while it was being deleted; reload and try again"
+            )
+        audit.record(db, actor, "delete-permanent", PROJECTS, oid, before=project, session=session)
+        return project
+
+    return in_transaction(db, delete)
 
 
 def _count_teachers(db: Db, project_id: ObjectId) -> int:

@@ -50,10 +50,9 @@ def list_schools(
 
 
 def create_school(db: Db, data: SchoolCreate, actor: Actor) -> Document:
-    doc = stamp_new(data.to_document() | {"isDeleted": False})
-    db[SCHOOLS].insert_one(doc)
-    audit.record(db, actor, "create", SCHOOLS, doc["_id"], after=doc)
-    return doc
+    return audit.audited_insert(
+        db, actor, SCHOOLS, stamp_new(data.to_document() | {"isDeleted": False})
+    )
 
 
 def get_school(db: Db, school_id: str) -> Document:

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from pymongo import UpdateOne
+from pymongo.client_session import ClientSession
 
 from chalicelib.db import STAGES, TEACHERS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.models.stages import StageCreate, StageReorder, StageUpdate
-from chalicelib.services import audit
+from chalicelib.services import audit, positions
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
     get_or_404,
+    in_transaction,
     parse_object_id,
     stamp_new,
     utcnow,
     versioned_update,
 )
+from chalicelib.services.pipeline import stage_history_entry
+from chalicelib.services.positions import UNCATEGORIZED_STAGE
 
 WHAT = "Stage"
-UNCATEGORIZED = "uncategorized"
 
 
 def list_stages(db: Db) -> list[Document]:
@@ -27,12 +30,12 @@ def list_stages(db: Db) -> list[Document]:
 
 
 def create_stage(db: Db, data: StageCreate, actor: Actor) -> Document:
+    """Append a stage after the last one (a concurrent create may share the order value; the
+    kanban then orders the two by id, and the next reorder separates them)."""
     last = db[STAGES].find_one(NOT_DELETED, {"order": 1}, sort=[("order", -1)])
     next_order = int(last.get("order", 0)) + 1 if last else 0
     doc = stamp_new({"title": data.title, "order": next_order, "isEmployed": data.isEmployed})
-    db[STAGES].insert_one(doc)
-    audit.record(db, actor, "create", STAGES, doc["_id"], after=doc)
-    return doc
+    return audit.audited_insert(db, actor, STAGES, doc)
 
 
 def update_stage(
@@ -58,8 +61,12 @@ def delete_stage(
     Returns the deleted stage and how many teachers moved.
     """
     oid = parse_object_id(stage_id)
-    now = utcnow()
-    with db.client.start_session() as session, session.start_transaction():
+    column = str(oid)
+
+    def write(session: ClientSession) -> tuple[Document, int]:
+        now = utcnow()
+        live = positions.live_stage_ids(db, session)
+        positions.lock_column(db, column, now, session)
         stage = versioned_update(
             db[STAGES],
             {"_id": oid, **NOT_DELETED},
@@ -69,25 +76,38 @@ def delete_stage(
             now=now,
             session=session,
         )
+        members = db[TEACHERS].find(
+            positions.column_query(column, live), {"pipelineOrder": 1}, session=session
+        )
+        moving = [doc["_id"] for doc in members.sort([("pipelineOrder", 1), ("_id", 1)])]
         moved = db[TEACHERS].update_many(
-            {"pipelineStage": str(oid)},
+            {"_id": {"$in": moving}},
             {
-                "$set": {"pipelineStage": UNCATEGORIZED, "updatedAt": now},
+                "$set": {"pipelineStage": UNCATEGORIZED_STAGE, "updatedAt": now},
                 "$inc": {"__v": 1},
                 "$push": {
                     "stageHistory": {
-                        "from": str(oid),
-                        "to": UNCATEGORIZED,
-                        "at": now,
-                        "by": actor.email,
+                        **stage_history_entry(column, UNCATEGORIZED_STAGE, now, actor),
                         "reason": "stage deleted",
                     }
                 },
             },
             session=session,
         )
-    audit.record(db, actor, "delete", STAGES, oid, details={"movedTeachers": moved.modified_count})
-    return stage, moved.modified_count
+        remaining = [stage_id for stage_id in live if stage_id != column]
+        positions.renumber(db, UNCATEGORIZED_STAGE, remaining, now, session, last=moving)
+        audit.record(
+            db,
+            actor,
+            "delete",
+            STAGES,
+            oid,
+            details={"movedTeachers": moved.modified_count},
+            session=session,
+        )
+        return stage, moved.modified_count
+
+    return in_transaction(db, write)
 
 
 def reorder_stages(db: Db, data: StageReorder, actor: Actor) -> list[Document]:
@@ -113,18 +133,13 @@ def reorder_stages(db: Db, data: StageReorder, actor: Actor) -> list[Document]:
         )
         for oid, item in zip(ids, data.stages, strict=True)
     ]
-    with db.client.start_session() as session, session.start_transaction():
+    order = {str(oid): item.order for oid, item in zip(ids, data.stages, strict=True)}
+
+    def write(session: ClientSession) -> None:
         db[STAGES].bulk_write(operations, ordered=True, session=session)
-    audit.record(
-        db,
-        actor,
-        "reorder",
-        STAGES,
-        None,
-        details={
-            "order": {str(oid): item.order for oid, item in zip(ids, data.stages, strict=True)}
-        },
-    )
+        audit.record(db, actor, "reorder", STAGES, None, details={"order": order}, session=session)
+
+    in_transaction(db, write)
     return list_stages(db)
 
 

@@ -32,7 +32,7 @@ from chalicelib.services import common, expiry
 from chalicelib.services.alert_rules import active_rules
 from chalicelib.services.common import NOT_DELETED, parse_object_id
 from chalicelib.services.pipeline import UNCATEGORIZED_TITLE, live_stages
-from chalicelib.services.stages import UNCATEGORIZED
+from chalicelib.services.positions import UNCATEGORIZED_STAGE, column_of
 from chalicelib.services.teachers import profile_conditions
 
 UNSPECIFIED_LABEL = "Unspecified"
@@ -239,7 +239,7 @@ def dashboard_prefix(
         )
     )
     if query.pipelineStage:
-        if query.pipelineStage.strip().lower() == UNCATEGORIZED:
+        if query.pipelineStage.strip().lower() == UNCATEGORIZED_STAGE:
             match["pipelineStage"] = {"$nin": stage_ids}
         else:
             match["pipelineStage"] = query.pipelineStage
@@ -379,11 +379,13 @@ def _pipeline_chart(rows: list[Document], stages: list[Document]) -> list[Docume
     live = {str(s["_id"]) for s in stages}
     counts: dict[str, int] = {}
     for row in rows:
-        key = row["_id"] if isinstance(row["_id"], str) and row["_id"] in live else UNCATEGORIZED
+        key = column_of(row["_id"], list(live))
         counts[key] = counts.get(key, 0) + int(row["count"])
     entries = [
         _entry(str(s.get("title", "")), counts.get(str(s["_id"]), 0), stageId=str(s["_id"]))
         for s in stages
     ]
-    entries.append(_entry(UNCATEGORIZED_TITLE, counts.get(UNCATEGORIZED, 0), stageId=UNCATEGORIZED))
+    entries.append(
+        _entry(UNCATEGORIZED_TITLE, counts.get(UNCATEGORIZED_STAGE, 0), stageId=UNCATEGORIZED_STAGE)
+    )
     return entries

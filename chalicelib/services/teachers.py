@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from chalicelib.db import CASE_INSENSITIVE, PROJECTS, SCHOOLS, TEACHERS, Db, Document
 from chalicelib.errors import Conflict, FieldError, NotFound, ValidationFailed
 from chalicelib.models.teachers import TeacherCreate, TeacherFilterQuery, TeacherUpdate
-from chalicelib.services import audit, common
+from chalicelib.services import audit, common, positions
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
@@ -34,8 +35,8 @@ from chalicelib.services.common import (
     stamp_new,
     versioned_update,
 )
-from chalicelib.services.pipeline import check_stage, history_entry, live_stage_ids
-from chalicelib.services.stages import UNCATEGORIZED
+from chalicelib.services.pipeline import record_stage_move, stage_history_entry
+from chalicelib.services.positions import UNCATEGORIZED_STAGE
 
 WHAT = "Teacher"
 DOCUMENT_TYPES = ("passport", "arc", "contract", "workPermit")
@@ -171,8 +172,8 @@ def value_condition(value: str) -> Any:
 
 def stage_condition(db: Db, value: str) -> Any:
     """A stage id, or ``uncategorized`` = explicit, missing, or a stage that no longer exists."""
-    if value.strip().lower() == UNCATEGORIZED:
-        return {"$nin": live_stage_ids(db)}
+    if value.strip().lower() == UNCATEGORIZED_STAGE:
+        return {"$nin": positions.live_stage_ids(db)}
     return value
 
 
@@ -221,39 +222,50 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
     fields = _clean(data.to_document())
     fields = {k: v for k, v in fields.items() if v is not None}
     _check_email_free(db, fields["email"], None)
-    now = common.utcnow()
     _resolve_links(db, fields, fields)
-    stage = fields.get("pipelineStage") or UNCATEGORIZED
-    fields["pipelineStage"] = check_stage(db, stage)
-    fields.setdefault("pipelineOrder", 0)
     documents = fields.get("documents") or {}
     for doc_type in DOCUMENT_TYPES:
         entry = documents.get(doc_type) or {}
         entry.setdefault("status", "missing")
         documents[doc_type] = entry
     fields["documents"] = documents
-    doc = stamp_new(
-        {
-            **fields,
-            "documentBoxes": [],
-            "otherDocuments": [],
-            "stageHistory": [history_entry(None, fields["pipelineStage"], now, actor)],
-            "isDeleted": False,
-        },
-        now,
-    )
+    wanted_stage = fields.get("pipelineStage") or UNCATEGORIZED_STAGE
+
+    def write(session: ClientSession) -> Document:
+        now = common.utcnow()
+        live = positions.live_stage_ids(db, session)
+        stage = positions.check_stage(wanted_stage, live)
+        doc = stamp_new(
+            {
+                **fields,
+                "pipelineStage": stage,
+                "pipelineOrder": positions.next_position(db, stage, live, now, session),
+                "documentBoxes": [],
+                "otherDocuments": [],
+                "stageHistory": [stage_history_entry(None, stage, now, actor)],
+                "isDeleted": False,
+            },
+            now,
+        )
+        db[TEACHERS].insert_one(doc, session=session)
+        audit.record(db, actor, "create", TEACHERS, doc["_id"], after=doc, session=session)
+        return doc
+
     try:
-        db[TEACHERS].insert_one(doc)
+        created = common.in_transaction(db, write)
     except DuplicateKeyError as exc:
         raise _duplicate_email(fields["email"]) from exc
-    audit.record(db, actor, "create", TEACHERS, doc["_id"], after=doc)
-    return get_teacher(db, str(doc["_id"]))
+    return get_teacher(db, str(created["_id"]))
 
 
 def update_teacher(
     db: Db, teacher_id: str, data: TeacherUpdate, actor: Actor, expected_version: int | None
 ) -> Document:
-    """Merge the sent fields into the teacher (nested sections merge field by field)."""
+    """Merge the sent fields into the teacher (nested sections merge field by field).
+
+    A stage change appends to ``stageHistory``, puts the teacher at the end of the new column
+    and closes the gap in the old one, in the same transaction as the update and its audit entry.
+    """
     oid = parse_object_id(teacher_id)
     sent = _clean(data.to_document())
     for name in REQUIRED_FIELDS:
@@ -261,78 +273,136 @@ def update_teacher(
             raise ValidationFailed(
                 detail=f"'{name}' cannot be empty", errors=[FieldError(name, "cannot be empty")]
             )
-    before = get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT)
     if "email" in sent:
         _check_email_free(db, sent["email"], oid)
     changes = flatten_for_set("", sent) if sent else {}
     _resolve_links(db, sent, changes)
-    update: Document = {"$set": changes}
-    now = common.utcnow()
-    if "pipelineStage" in changes:
-        new_stage = check_stage(db, changes["pipelineStage"] or UNCATEGORIZED)
-        changes["pipelineStage"] = new_stage
-        if new_stage != before.get("pipelineStage"):
-            entry = history_entry(before.get("pipelineStage"), new_stage, now, actor)
-            update["$push"] = {"stageHistory": entry}
     if not changes:
-        check_version(before, expected_version, WHAT)
-        return get_teacher(db, teacher_id)
-    after = versioned_update(
-        db[TEACHERS],
-        {"_id": oid, **NOT_DELETED},
-        update,
-        expected_version=expected_version,
-        what=WHAT,
-        now=now,
-    )
-    audit.record(db, actor, "update", TEACHERS, oid, before=before, after=after)
-    if "$push" in update:
-        audit.record(
-            db,
-            actor,
-            "stage_move",
-            TEACHERS,
-            oid,
-            before={"pipelineStage": before.get("pipelineStage")},
-            after={"pipelineStage": changes["pipelineStage"]},
+        check_version(
+            get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT), expected_version, WHAT
         )
+        return get_teacher(db, teacher_id)
+
+    def write(session: ClientSession) -> None:
+        now = common.utcnow()
+        query = {"_id": oid, **NOT_DELETED}
+        before = get_or_404(db[TEACHERS], query, WHAT, session=session)
+        check_version(before, expected_version, WHAT)
+        update: Document = {"$set": dict(changes)}
+        moved_from: str | None = None
+        live: list[str] = []
+        if "pipelineStage" in changes:
+            live = positions.live_stage_ids(db, session)
+            new_stage = positions.check_stage(changes["pipelineStage"] or UNCATEGORIZED_STAGE, live)
+            update["$set"]["pipelineStage"] = new_stage
+            old_column = positions.column_of(before.get("pipelineStage"), live)
+            if new_stage != before.get("pipelineStage"):
+                entry = stage_history_entry(before.get("pipelineStage"), new_stage, now, actor)
+                update["$push"] = {"stageHistory": entry}
+            if new_stage != old_column:
+                moved_from = old_column
+                position = positions.next_position(db, new_stage, live, now, session)
+                update["$set"]["pipelineOrder"] = position
+        after = versioned_update(
+            db[TEACHERS],
+            query,
+            update,
+            expected_version=expected_version,
+            what=WHAT,
+            now=now,
+            session=session,
+        )
+        if moved_from is not None:
+            positions.renumber(db, moved_from, live, now, session)
+        audit.record(
+            db, actor, "update", TEACHERS, oid, before=before, after=after, session=session
+        )
+        if "$push" in update:
+            new_stage = update["$set"]["pipelineStage"]
+            record_stage_move(db, actor, oid, before.get("pipelineStage"), new_stage, session)
+
+    common.in_transaction(db, write)
     return get_teacher(db, teacher_id)
 
 
 def delete_teacher(db: Db, teacher_id: str, actor: Actor, expected_version: int | None) -> Document:
+    """Soft delete; the teacher's column closes the gap (positions stay contiguous)."""
     oid = parse_object_id(teacher_id)
-    deleted = versioned_update(
-        db[TEACHERS],
-        {"_id": oid, **NOT_DELETED},
-        {"$set": {"isDeleted": True, "deletedAt": common.utcnow(), "deletedBy": actor.email}},
-        expected_version=expected_version,
-        what=WHAT,
-    )
-    audit.record(
-        db, actor, "delete", TEACHERS, oid, before={"isDeleted": False}, after={"isDeleted": True}
-    )
-    return deleted
+
+    def write(session: ClientSession) -> Document:
+        now = common.utcnow()
+        deleted = versioned_update(
+            db[TEACHERS],
+            {"_id": oid, **NOT_DELETED},
+            {"$set": {"isDeleted": True, "deletedAt": now, "deletedBy": actor.email}},
+            expected_version=expected_version,
+            what=WHAT,
+            now=now,
+            session=session,
+        )
+        live = positions.live_stage_ids(db, session)
+        positions.renumber(
+            db, positions.column_of(deleted.get("pipelineStage"), live), live, now, session
+        )
+        audit.record(
+            db,
+            actor,
+            "delete",
+            TEACHERS,
+            oid,
+            before={"isDeleted": False},
+            after={"isDeleted": True},
+            session=session,
+        )
+        return deleted
+
+    return common.in_transaction(db, write)
 
 
 def restore_teacher(
     db: Db, teacher_id: str, actor: Actor, expected_version: int | None
 ) -> Document:
-    """Undelete; refused (409) when a live teacher now uses the same email."""
+    """Undelete at the end of its column; refused (409) when a live teacher now uses the email."""
     oid = parse_object_id(teacher_id)
     current = get_or_404(db[TEACHERS], {"_id": oid, "isDeleted": True}, "Deleted teacher")
     if current.get("email"):
         _check_email_free(db, str(current["email"]), oid)
-    restored = versioned_update(
-        db[TEACHERS],
-        {"_id": oid, "isDeleted": True},
-        {"$set": {"isDeleted": False}, "$unset": {"deletedAt": "", "deletedBy": ""}},
-        expected_version=expected_version,
-        what="Deleted teacher",
-    )
-    audit.record(
-        db, actor, "restore", TEACHERS, oid, before={"isDeleted": True}, after={"isDeleted": False}
-    )
-    return get_teacher(db, str(restored["_id"]))
+
+    def write(session: ClientSession) -> None:
+        now = common.utcnow()
+        live = positions.live_stage_ids(db, session)
+        column = positions.column_of(current.get("pipelineStage"), live)
+        versioned_update(
+            db[TEACHERS],
+            {"_id": oid, "isDeleted": True},
+            {
+                "$set": {
+                    "isDeleted": False,
+                    "pipelineOrder": positions.next_position(db, column, live, now, session),
+                },
+                "$unset": {"deletedAt": "", "deletedBy": ""},
+            },
+            expected_version=expected_version,
+            what="Deleted teacher",
+            now=now,
+            session=session,
+        )
+        audit.record(
+            db,
+            actor,
+            "restore",
+            TEACHERS,
+            oid,
+            before={"isDeleted": True},
+            after={"isDeleted": False},
+            session=session,
+        )
+
+    try:
+        common.in_transaction(db, write)
+    except DuplicateKeyError as exc:
+        raise _duplicate_email(str(current.get("email"))) from exc
+    return get_teacher(db, teacher_id)
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from chalicelib.errors import (
     ValidationFailed,
 )
 from chalicelib.models.documents import CORE_TYPES, UploadConfirm, UploadCreate
-from chalicelib.services import documents
+from chalicelib.services import adhoc, documents, teacher_files
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import parse_object_id, utcnow
 from chalicelib.settings import Settings
@@ -52,11 +52,11 @@ class UploadExpired(DomainError):
 
 
 def allowed_types(kind: str) -> tuple[str, ...]:
-    return IMAGE_TYPES if kind == documents.AVATAR else DOCUMENT_TYPES
+    return IMAGE_TYPES if kind == teacher_files.AVATAR else DOCUMENT_TYPES
 
 
 def max_bytes(kind: str, settings: Settings) -> int:
-    return settings.avatar_max_bytes if kind == documents.AVATAR else settings.upload_max_bytes
+    return settings.avatar_max_bytes if kind == teacher_files.AVATAR else settings.upload_max_bytes
 
 
 def check_declared(kind: str, content_type: str, size: int, settings: Settings) -> str:
@@ -122,18 +122,18 @@ def create_upload(
     db: Db, vault: Vault, actor: Actor, teacher_id: str, data: UploadCreate
 ) -> Document:
     """Validate teacher, kind, type and size; record the pending upload; presign the POST."""
-    tid = documents.teacher_oid(teacher_id)
+    tid = teacher_files.teacher_oid(teacher_id)
     doc_id = ObjectId(data.docId) if data.docId else None
-    if doc_id is not None and data.kind != documents.ADHOC:
+    if doc_id is not None and data.kind != teacher_files.ADHOC:
         raise ValidationFailed(
             detail="docId applies to ad-hoc uploads only",
             errors=[FieldError("docId", "only for kind 'adhoc'")],
         )
     content_type = check_declared(data.kind, data.contentType, data.size, vault.settings)
     if doc_id is not None:
-        documents.ensure_adhoc_exists(db, tid, doc_id)
+        adhoc.ensure_adhoc_exists(db, tid, doc_id)
     else:
-        documents.load_teacher(db, tid, {"_id": 1})
+        teacher_files.load_teacher(db, tid, {"_id": 1})
     now = utcnow()
     record = _new_record(
         actor,
@@ -181,7 +181,7 @@ def confirm_upload(
 ) -> Document:
     """Verify the uploaded object and reference it from the teacher; nothing is written on
     failure (a rejected file is discarded, a missing one may still be uploaded and retried)."""
-    tid = documents.teacher_oid(teacher_id)
+    tid = teacher_files.teacher_oid(teacher_id)
     uid = parse_object_id(upload_id, "uploadId")
     now = utcnow()
     record = db[UPLOADS].find_one({"_id": uid})
@@ -257,7 +257,7 @@ def _check_state(db: Db, vault: Vault, record: Document, now: datetime) -> None:
         raise UploadExpired(detail="This upload has expired; request a new upload URL")
 
 
-def _verify(db: Db, vault: Vault, record: Document) -> documents.StoredFile:
+def _verify(db: Db, vault: Vault, record: Document) -> teacher_files.StoredFile:
     verdict = storage.verify_object(
         vault.s3,
         vault.bucket,
@@ -283,7 +283,7 @@ def _verify(db: Db, vault: Vault, record: Document) -> documents.StoredFile:
         )
         raise _Rejected(error)
     assert verdict.info is not None
-    return documents.StoredFile(
+    return teacher_files.StoredFile(
         key=record["key"],
         file_name=record["fileName"],
         content_type=record["contentType"],
@@ -361,14 +361,14 @@ def inline_upload(
     expected_version: int | None = None,
 ) -> Document:
     """Store a small file sent through the API, then confirm it exactly like a presigned one."""
-    tid = documents.teacher_oid(teacher_id)
+    tid = teacher_files.teacher_oid(teacher_id)
     did = parse_object_id(doc_id, "docId") if doc_id else None
     documents.check_confirm_fields(kind, meta, did)
     content_type = check_declared(kind, file.content_type, len(file.data), vault.settings)
     if did is not None:
-        documents.ensure_adhoc_exists(db, tid, did)
+        adhoc.ensure_adhoc_exists(db, tid, did)
     else:
-        documents.load_teacher(db, tid, {"_id": 1})
+        teacher_files.load_teacher(db, tid, {"_id": 1})
     if storage.sniff_content_type(file.data[: storage.MAGIC_PREFIX_BYTES]) != content_type:
         raise UnsupportedMediaType(
             detail=f"The file's content is not a valid {content_type.split('/')[1].upper()}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from chalicelib.db import SESSIONS, USERS, Db, Document
@@ -15,6 +16,7 @@ from chalicelib.services.common import (
     Page,
     find_page,
     get_or_404,
+    in_transaction,
     parse_object_id,
     stamp_new,
     utcnow,
@@ -54,15 +56,13 @@ def create_user(db: Db, data: UserCreate, actor: Actor) -> tuple[Document, str |
         }
     )
     try:
-        db[USERS].insert_one(doc)
+        audit.audited_insert(db, actor, USERS, doc, action="user.create", shown=without_secret(doc))
     except DuplicateKeyError as exc:
         raise Conflict(
             detail=f"A user with e-mail {email} already exists",
             errors=[FieldError("email", "must be unique")],
         ) from exc
-    public = without_secret(doc)
-    audit.record(db, actor, "user.create", USERS, doc["_id"], after=public)
-    return public, generated
+    return without_secret(doc), generated
 
 
 def list_users(db: Db, *, include_inactive: bool, limit: int, offset: int) -> Page:
@@ -95,30 +95,47 @@ def update_user(
             ],
         )
     before = get_user(db, user_id)
-    updated = versioned_update(
-        db[USERS], {"_id": oid}, {"$set": changes}, expected_version=expected_version, what=WHAT
-    )
-    if "role" in changes or changes.get("active") is False:
-        revoke_sessions(db, oid)
-    after = without_secret(updated)
-    audit.record(db, actor, "user.update", USERS, oid, before=before, after=after)
-    return after
+
+    def write(session: ClientSession) -> Document:
+        updated = versioned_update(
+            db[USERS],
+            {"_id": oid},
+            {"$set": changes},
+            expected_version=expected_version,
+            what=WHAT,
+            session=session,
+        )
+        if "role" in changes or changes.get("active") is False:
+            revoke_sessions(db, oid, session=session)
+        after = without_secret(updated)
+        audit.record(
+            db, actor, "user.update", USERS, oid, before=before, after=after, session=session
+        )
+        return after
+
+    return in_transaction(db, write)
 
 
 def reset_password(db: Db, user_id: str, actor: Actor) -> tuple[Document, str]:
     """Admin reset: a new generated password, every session of the user revoked."""
     oid = parse_object_id(user_id)
     password = generate_password()
-    updated = versioned_update(
-        db[USERS],
-        {"_id": oid},
-        {"$set": {"passwordHash": hash_password(password)}},
-        expected_version=None,
-        what=WHAT,
-    )
-    revoke_sessions(db, oid)
-    audit.record(db, actor, "user.password-reset", USERS, oid)
-    return without_secret(updated), password
+    password_hash = hash_password(password)
+
+    def write(session: ClientSession) -> Document:
+        updated = versioned_update(
+            db[USERS],
+            {"_id": oid},
+            {"$set": {"passwordHash": password_hash}},
+            expected_version=None,
+            what=WHAT,
+            session=session,
+        )
+        revoke_sessions(db, oid, session=session)
+        audit.record(db, actor, "user.password-reset", USERS, oid, session=session)
+        return without_secret(updated)
+
+    return in_transaction(db, write), password
 
 
 def set_password(db: Db, user_oid: object, password: str) -> None:
@@ -131,9 +148,11 @@ def set_password(db: Db, user_oid: object, password: str) -> None:
     )
 
 
-def revoke_sessions(db: Db, user_oid: object) -> int:
+def revoke_sessions(db: Db, user_oid: object, session: ClientSession | None = None) -> int:
     result = db[SESSIONS].update_many(
-        {"userId": user_oid, "revokedAt": None}, {"$set": {"revokedAt": utcnow()}}
+        {"userId": user_oid, "revokedAt": None},
+        {"$set": {"revokedAt": utcnow()}},
+        session=session,
     )
     return result.modified_count
 

@@ -178,9 +178,9 @@ def test_reorder_with_a_stale_list_keeps_a_concurrent_upload(api: Api, db: Any) 
 def test_concurrent_uploads_and_reorders_lose_nothing(api: Api, db: Any) -> None:
     """Threads confirm uploads while others reorder; every confirmed document survives."""
     from chalicelib.models.documents import AdhocReorder, UploadConfirm
-    from chalicelib.services import documents
+    from chalicelib.services import adhoc, documents
     from chalicelib.services.actor import Actor
-    from chalicelib.services.documents import StoredFile
+    from chalicelib.services.teacher_files import StoredFile
 
     teacher = make_teacher(db)
     tid = teacher["_id"]
@@ -207,7 +207,7 @@ def test_concurrent_uploads_and_reorders_lose_nothing(api: Api, db: Any) -> None
         try:
             for _ in range(12):
                 listed = [{"_id": str(d["_id"])} for d in reversed(seed)]
-                documents.reorder_adhoc(
+                adhoc.reorder_adhoc(
                     db, actor, str(tid), AdhocReorder.model_validate({"documents": listed}), None
                 )
         except BaseException as exc:  # pragma: no cover - surfaced below

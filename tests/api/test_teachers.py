@@ -149,7 +149,6 @@ def test_form_style_values_are_accepted(api: Api) -> None:
         ({"firstName": {"$ne": None}}, "firstName"),
         ({"nickname": "x"}, "nickname"),
         ({"school": "12345"}, "school"),
-        ({"pipelineOrder": -3}, "pipelineOrder"),
         ({"personalInfo": {"nationality": "Canada"}}, "personalInfo.nationality"),
     ],
 )

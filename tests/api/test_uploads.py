@@ -312,17 +312,17 @@ def test_database_failure_after_verification_writes_nothing_and_can_retry(
 ) -> None:
     from pymongo.errors import AutoReconnect
 
-    from chalicelib.services import documents
+    from chalicelib.services import documents, teacher_files
 
     teacher = make_teacher(db)
     asked = request_upload(api, teacher["_id"], "passport", PDF)
     post_to_s3(asked.body, PDF)
-    real = documents.update_teacher
+    real = teacher_files.update_teacher_files
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise AutoReconnect("primary stepped down")
 
-    monkeypatch.setattr(documents, "update_teacher", failing)
+    monkeypatch.setattr(documents, "update_teacher_files", failing)
     failed = confirm(api, teacher["_id"], asked.body["uploadId"])
     assert failed.status == 503
     assert db.teachers.find_one({"_id": teacher["_id"]})["documents"]["passport"] == {
@@ -331,7 +331,7 @@ def test_database_failure_after_verification_writes_nothing_and_can_retry(
     record = db.uploads.find_one({"_id": ObjectId(asked.body["uploadId"])})
     assert record["status"] == "pending"
     assert _object_exists(asked.body["key"])
-    monkeypatch.setattr(documents, "update_teacher", real)
+    monkeypatch.setattr(documents, "update_teacher_files", real)
     assert confirm(api, teacher["_id"], asked.body["uploadId"]).status == 200
 
 
