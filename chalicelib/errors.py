@@ -120,14 +120,15 @@ class ServiceUnavailable(DomainError):
     slug: str = "service-unavailable"
 
 
-DATABASE_RETRY_AFTER_SECONDS = 5
+DEPENDENCY_RETRY_AFTER_SECONDS = 5
 
 
-def database_unavailable() -> ServiceUnavailable:
-    """The 503 every route answers while MongoDB cannot be reached (no driver text)."""
+def dependency_unavailable(
+    detail: str = "The database is unreachable; try again shortly",
+) -> ServiceUnavailable:
+    """The 503 a route answers while a dependency (by default MongoDB) cannot be reached."""
     return ServiceUnavailable(
-        detail="The database is unreachable; try again shortly",
-        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        detail=detail, headers={"Retry-After": str(DEPENDENCY_RETRY_AFTER_SECONDS)}
     )
 
 

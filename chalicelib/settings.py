@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     mongo_max_pool_size: int = Field(default=5, ge=1, le=100)
     mongo_timeout_ms: int = Field(default=3000, ge=100, le=60000)
     mongo_socket_timeout_ms: int = Field(default=15000, ge=100, le=300000)
+    # The database budget of one authenticated API request (client-side operation timeout) after
+    # its session check (bounded by MONGO_TIMEOUT_MS, like public routes): a server that freezes
+    # mid-request gets a 503 after this long instead of holding the request.
+    mongo_request_timeout_ms: int = Field(default=10000, ge=100, le=120000)
     slow_command_ms: int = Field(default=100, ge=1)
     # Write concern: acknowledged only once a majority of the replica set has it in its journal,
     # so a 2xx survives the crash of a node (Atlas's default is majority; we say it explicitly).
@@ -39,6 +43,9 @@ class Settings(BaseSettings):
 
     # S3
     s3_endpoint_url: str | None = None
+    s3_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    s3_read_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    s3_max_attempts: int = Field(default=2, ge=1, le=10)
     aws_region: str = "us-east-1"
     uploads_bucket: str = "fetms-uploads-local"
     backups_bucket: str = "fetms-backups-local"

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.settings import Settings, get_settings
 
@@ -24,13 +24,23 @@ _lock = threading.Lock()
 _client: Any = None
 
 
-def make_client(settings: Settings) -> Any:
+def make_client(
+    settings: Settings,
+    *,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
+    max_attempts: int | None = None,
+) -> Any:
+    """An S3 client with bounded connect/read timeouts and retries (settings, or tighter)."""
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": "path"} if settings.s3_endpoint_url else {},
-        connect_timeout=3,
-        read_timeout=15,
-        retries={"max_attempts": 2, "mode": "standard"},
+        connect_timeout=connect_timeout or settings.s3_connect_timeout_seconds,
+        read_timeout=read_timeout or settings.s3_read_timeout_seconds,
+        retries={
+            "total_max_attempts": max_attempts or settings.s3_max_attempts,
+            "mode": "standard",
+        },
     )
     return boto3.client(
         "s3",
@@ -50,10 +60,31 @@ def get_s3() -> Any:
     return _client
 
 
+_probe_client: Any = None
+PROBE_CONNECT_SECONDS = 1.0
+PROBE_READ_SECONDS = 1.5
+
+
+def get_probe_s3() -> Any:
+    """A process-wide S3 client for health checks: one attempt, short timeouts, so a frozen
+    endpoint is reported within seconds instead of holding the check."""
+    global _probe_client
+    if _probe_client is None:
+        with _lock:
+            if _probe_client is None:
+                _probe_client = make_client(
+                    get_settings(),
+                    connect_timeout=PROBE_CONNECT_SECONDS,
+                    read_timeout=PROBE_READ_SECONDS,
+                    max_attempts=1,
+                )
+    return _probe_client
+
+
 def reset_s3() -> None:
-    global _client
+    global _client, _probe_client
     with _lock:
-        _client = None
+        _client = _probe_client = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +97,16 @@ class Vault:
     @property
     def bucket(self) -> str:
         return self.settings.uploads_bucket
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """An S3 failure that reached the caller (unreachable, timed out, refused, throttled)."""
+    return isinstance(exc, BotoCoreError | ClientError)
+
+
+def storage_error_code(exc: BaseException) -> str:
+    """A short, secret-free name for an S3 failure (for logs)."""
+    return _error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
 
 
 def head_bucket(s3: Any, bucket: str) -> None:

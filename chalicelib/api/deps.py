@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.db import Db, get_db
 from chalicelib.settings import Settings, get_settings
-from chalicelib.storage import Vault, get_s3
+from chalicelib.storage import Vault, get_probe_s3, get_s3
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Dependencies:
     settings: Settings
     db_factory: Callable[[], Db]
     s3_factory: Callable[[], Any]
+    s3_probe_factory: Callable[[], Any] = get_probe_s3
 
     @property
     def db(self) -> Db:
@@ -33,6 +34,11 @@ class Dependencies:
     @property
     def s3(self) -> Any:
         return self.s3_factory()
+
+    @property
+    def s3_probe(self) -> Any:
+        """An S3 client with short timeouts and no retries (health checks)."""
+        return self.s3_probe_factory()
 
     @property
     def vault(self) -> Vault:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+import pymongo
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from chalicelib.api import deps
 from chalicelib.api.authorizer import authenticate, jwt_authorizer
@@ -28,7 +29,7 @@ from chalicelib.errors import (
     DomainError,
     FieldError,
     ValidationFailed,
-    database_unavailable,
+    dependency_unavailable,
     internal_error_problem,
 )
 from chalicelib.observability import logger
@@ -36,9 +37,10 @@ from chalicelib.serialization import dumps, jsonable
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import Page
 from chalicelib.settings import Settings
-from chalicelib.storage import Vault
+from chalicelib.storage import Vault, is_storage_error, storage_error_code
 
 Role = Literal["viewer", "editor", "admin"]
+STORAGE_DOWN = "File storage is unreachable; try again shortly"
 JSON_CONTENT_TYPE = "application/json"
 
 
@@ -173,15 +175,22 @@ def route(
         def view(**path_params: str) -> Response:
             request: Request = bp.current_request
             try:
-                api_request = _build_request(request, spec, path_params)
-                result = handler(api_request, **path_params)
+                dependencies = deps.current()
+                with pymongo.timeout(_database_budget(spec, dependencies.settings)):
+                    api_request = _build_request(request, spec, path_params, dependencies)
+                    result = handler(api_request, **path_params)
                 return _render(result, spec, request)
             except DomainError as exc:
                 return problem_response(exc, request)
-            except ConnectionFailure as exc:
+            except (ConnectionFailure, ExecutionTimeout) as exc:
                 logger.error("database unavailable", extra={"error": type(exc).__name__})
-                return problem_response(database_unavailable(), request)
-            except Exception:
+                return problem_response(dependency_unavailable(), request)
+            except Exception as exc:
+                if is_storage_error(exc):
+                    logger.error(
+                        "file storage unavailable", extra={"error": storage_error_code(exc)}
+                    )
+                    return problem_response(dependency_unavailable(STORAGE_DOWN), request)
                 logger.exception("unhandled error in route", extra={"route": spec.name})
                 return _json_response(
                     internal_error_problem(logger.get_correlation_id()),
@@ -216,9 +225,19 @@ def _register_preflight(bp: Blueprint, path: str) -> None:
     bp.route(path, methods=["OPTIONS"])(preflight)
 
 
-def _build_request(request: Request, spec: RouteSpec, path_params: dict[str, str]) -> ApiRequest:
+def _database_budget(spec: RouteSpec, settings: Settings) -> float:
+    """Seconds the request may spend on MongoDB. Authenticated routes already reached the
+    database in the authorizer; public ones (login, refresh, health) get the short bound."""
+    timeout_ms = (
+        settings.mongo_timeout_ms if spec.role is None else settings.mongo_request_timeout_ms
+    )
+    return timeout_ms / 1000
+
+
+def _build_request(
+    request: Request, spec: RouteSpec, path_params: dict[str, str], dependencies: Dependencies
+) -> ApiRequest:
     actor = _authenticator[0](request, spec)
-    dependencies = deps.current()
     for guard in _guards:
         guard(request, spec, actor, dependencies)
     settings = dependencies.settings

@@ -15,7 +15,7 @@ from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout, PyMongoError
 
-from chalicelib.db import Db, Document
+from chalicelib.db import LOCKS, Db, Document
 from chalicelib.errors import (
     Conflict,
     DomainError,
@@ -195,6 +195,21 @@ def in_transaction(db: Db, work: Callable[[ClientSession], T]) -> T:
                 detail="Another change to the same records was being saved; try again"
             ) from exc
         raise
+
+
+def serialize_on(db: Db, key: str, session: ClientSession) -> None:
+    """Write the lock document ``key`` inside the caller's transaction.
+
+    Transactions that all write it conflict with each other, so the driver retries the later
+    ones on fresh data: a check-then-write over several documents cannot interleave (plain
+    snapshot isolation would let two of them decide on the same stale view).
+    """
+    db[LOCKS].update_one(
+        {"_id": key},
+        {"$inc": {"writes": 1}, "$set": {"at": utcnow()}},
+        upsert=True,
+        session=session,
+    )
 
 
 class _Unreachable(Exception):

@@ -93,10 +93,10 @@ def reorder(db: Db, stage: str, teacher_ids: list[str], actor: Actor) -> Documen
         operations = [_listed_update(oid, current[oid], target, now, actor) for oid in oids]
         if operations:
             db[TEACHERS].bulk_write(operations, ordered=True, session=session)
-        positions.renumber(db, target, live, now, session, first=oids)
+        positions.renumber(db, target, live, session, first=oids)
         sources = {positions.column_of(current[oid], live) for oid in moved} - {target}
         for column in sorted(sources):
-            positions.renumber(db, column, live, now, session)
+            positions.renumber(db, column, live, session)
         for oid in moved:
             record_stage_move(db, actor, oid, current[oid], target, session)
         audit.record(

@@ -2,10 +2,11 @@
 
 A column is a live stage, or ``uncategorized`` (teachers whose ``pipelineStage`` is
 ``uncategorized``, missing, or names a stage that no longer exists). Every change of membership
-or order runs inside the caller's transaction and first writes the column's lock document in
-``locks``: two transactions touching the same column then conflict on that document, the driver
-retries the later one on fresh data, and no interleaving of reorders, moves, creates and deletes
-can leave two teachers on one position or a gap (snapshot isolation alone would allow both).
+or order runs inside the caller's transaction and first writes the column's lock document
+(``common.serialize_on``): two transactions touching the same column then conflict on it, the
+driver retries the later one on fresh data, and no interleaving of reorders, moves, creates and
+deletes can leave two teachers on one position or a gap (snapshot isolation alone would allow
+both).
 
 A position shift caused by someone else's change does not bump a teacher's ``__v``: clients
 cannot write ``pipelineOrder`` through the teacher routes, so no lost update can hide there, and
@@ -15,15 +16,14 @@ open profile forms stay valid.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 
-from chalicelib.db import LOCKS, STAGES, TEACHERS, Db, Document
+from chalicelib.db import STAGES, TEACHERS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
-from chalicelib.services.common import NOT_DELETED
+from chalicelib.services.common import NOT_DELETED, serialize_on
 
 UNCATEGORIZED_STAGE = "uncategorized"
 
@@ -63,21 +63,14 @@ def column_query(column: str, live_ids: list[str]) -> Document:
     return {"pipelineStage": column, **NOT_DELETED}
 
 
-def lock_column(db: Db, column: str, now: datetime, session: ClientSession) -> None:
-    """Write the column's lock document so concurrent changes of the column serialize."""
-    db[LOCKS].update_one(
-        {"_id": f"pipeline-column:{column}"},
-        {"$inc": {"writes": 1}, "$set": {"at": now}},
-        upsert=True,
-        session=session,
-    )
+def lock_column(db: Db, column: str, session: ClientSession) -> None:
+    """Serialize every change of ``column``'s membership or order (``common.serialize_on``)."""
+    serialize_on(db, f"pipeline-column:{column}", session)
 
 
-def next_position(
-    db: Db, column: str, live_ids: list[str], now: datetime, session: ClientSession
-) -> int:
+def next_position(db: Db, column: str, live_ids: list[str], session: ClientSession) -> int:
     """Lock ``column`` and return the position after its last teacher."""
-    lock_column(db, column, now, session)
+    lock_column(db, column, session)
     last = db[TEACHERS].find_one(
         column_query(column, live_ids),
         {"pipelineOrder": 1},
@@ -93,7 +86,6 @@ def renumber(
     db: Db,
     column: str,
     live_ids: list[str],
-    now: datetime,
     session: ClientSession,
     *,
     first: Iterable[ObjectId] = (),
@@ -104,7 +96,7 @@ def renumber(
 
     Returns the new position of every teacher of the column; writes only the changed ones.
     """
-    lock_column(db, column, now, session)
+    lock_column(db, column, session)
     head, tail = list(first), list(last)
     pinned = set(head) | set(tail)
     members = db[TEACHERS].find(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 
@@ -15,6 +16,7 @@ from chalicelib.services.common import (
     get_or_404,
     in_transaction,
     parse_object_id,
+    serialize_on,
     stamp_new,
     utcnow,
     versioned_update,
@@ -23,6 +25,7 @@ from chalicelib.services.pipeline import stage_history_entry
 from chalicelib.services.positions import UNCATEGORIZED_STAGE
 
 WHAT = "Stage"
+STAGE_ORDER_LOCK = "stage-order"
 
 
 def list_stages(db: Db) -> list[Document]:
@@ -30,12 +33,20 @@ def list_stages(db: Db) -> list[Document]:
 
 
 def create_stage(db: Db, data: StageCreate, actor: Actor) -> Document:
-    """Append a stage after the last one (a concurrent create may share the order value; the
-    kanban then orders the two by id, and the next reorder separates them)."""
-    last = db[STAGES].find_one(NOT_DELETED, {"order": 1}, sort=[("order", -1)])
-    next_order = int(last.get("order", 0)) + 1 if last else 0
-    doc = stamp_new({"title": data.title, "order": next_order, "isEmployed": data.isEmployed})
-    return audit.audited_insert(db, actor, STAGES, doc)
+    """Append a stage after the last one (serialized with other creates and reorders)."""
+
+    def write(session: ClientSession) -> Document:
+        now = utcnow()
+        serialize_on(db, STAGE_ORDER_LOCK, session)
+        last = db[STAGES].find_one(NOT_DELETED, {"order": 1}, sort=[("order", -1)], session=session)
+        next_order = int(last.get("order") or 0) + 1 if last else 0
+        fields = {"title": data.title, "order": next_order, "isEmployed": data.isEmployed}
+        doc = stamp_new(fields, now)
+        db[STAGES].insert_one(doc, session=session)
+        audit.record(db, actor, "create", STAGES, doc["_id"], after=doc, session=session)
+        return doc
+
+    return in_transaction(db, write)
 
 
 def update_stage(
@@ -66,7 +77,7 @@ def delete_stage(
     def write(session: ClientSession) -> tuple[Document, int]:
         now = utcnow()
         live = positions.live_stage_ids(db, session)
-        positions.lock_column(db, column, now, session)
+        positions.lock_column(db, column, session)
         stage = versioned_update(
             db[STAGES],
             {"_id": oid, **NOT_DELETED},
@@ -95,7 +106,7 @@ def delete_stage(
             session=session,
         )
         remaining = [stage_id for stage_id in live if stage_id != column]
-        positions.renumber(db, UNCATEGORIZED_STAGE, remaining, now, session, last=moving)
+        positions.renumber(db, UNCATEGORIZED_STAGE, remaining, session, last=moving)
         audit.record(
             db,
             actor,
@@ -111,32 +122,49 @@ def delete_stage(
 
 
 def reorder_stages(db: Db, data: StageReorder, actor: Actor) -> list[Document]:
-    """Set every listed stage's order at once; an unknown or repeated id fails the whole request."""
+    """Order the stages by the given ``order`` values; stages not listed keep their place
+    relative to each other (a listed stage goes first on a tie). Every live stage ends with
+    ``order`` 0..n-1, in one transaction serialized with other stage-order changes; an unknown or
+    repeated id fails the whole request."""
     ids = [parse_object_id(item.id, f"stages[{i}]._id") for i, item in enumerate(data.stages)]
     if len(set(ids)) != len(ids):
         raise ValidationFailed(
             detail="A stage is listed more than once",
             errors=[FieldError("stages", "each _id may appear only once")],
         )
-    found = {d["_id"] for d in db[STAGES].find({"_id": {"$in": ids}, **NOT_DELETED}, {"_id": 1})}
-    missing = [i for i, oid in enumerate(ids) if oid not in found]
-    if missing:
-        raise ValidationFailed(
-            detail="Some stages do not exist; nothing was reordered",
-            errors=[FieldError(f"stages[{i}]._id", "no such stage") for i in missing],
-        )
-    now = utcnow()
-    operations = [
-        UpdateOne(
-            {"_id": oid},
-            {"$set": {"order": item.order, "updatedAt": now}, "$inc": {"__v": 1}},
-        )
-        for oid, item in zip(ids, data.stages, strict=True)
-    ]
-    order = {str(oid): item.order for oid, item in zip(ids, data.stages, strict=True)}
+    asked = {oid: item.order for oid, item in zip(ids, data.stages, strict=True)}
 
     def write(session: ClientSession) -> None:
-        db[STAGES].bulk_write(operations, ordered=True, session=session)
+        now = utcnow()
+        serialize_on(db, STAGE_ORDER_LOCK, session)
+        current = {
+            d["_id"]: d.get("order")
+            for d in db[STAGES].find(NOT_DELETED, {"order": 1}, session=session)
+        }
+        missing = [i for i, oid in enumerate(ids) if oid not in current]
+        if missing:
+            raise ValidationFailed(
+                detail="Some stages do not exist; nothing was reordered",
+                errors=[FieldError(f"stages[{i}]._id", "no such stage") for i in missing],
+            )
+
+        def rank(oid: ObjectId) -> tuple[float, int, ObjectId]:
+            if oid in asked:
+                return (asked[oid], 0, oid)
+            value = current[oid]
+            return (float(value) if isinstance(value, int | float) else float("inf"), 1, oid)
+
+        final = {oid: index for index, oid in enumerate(sorted(current, key=rank))}
+        operations = [
+            UpdateOne(
+                {"_id": oid},
+                {"$set": {"order": position, "updatedAt": now}, "$inc": {"__v": 1}},
+            )
+            for oid, position in final.items()
+            if current[oid] != position or oid in asked
+        ]
+        db[STAGES].bulk_write(operations, ordered=False, session=session)
+        order = {str(oid): position for oid, position in final.items()}
         audit.record(db, actor, "reorder", STAGES, None, details={"order": order}, session=session)
 
     in_transaction(db, write)

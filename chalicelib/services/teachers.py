@@ -239,7 +239,7 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
             {
                 **fields,
                 "pipelineStage": stage,
-                "pipelineOrder": positions.next_position(db, stage, live, now, session),
+                "pipelineOrder": positions.next_position(db, stage, live, session),
                 "documentBoxes": [],
                 "otherDocuments": [],
                 "stageHistory": [stage_history_entry(None, stage, now, actor)],
@@ -301,7 +301,7 @@ def update_teacher(
                 update["$push"] = {"stageHistory": entry}
             if new_stage != old_column:
                 moved_from = old_column
-                position = positions.next_position(db, new_stage, live, now, session)
+                position = positions.next_position(db, new_stage, live, session)
                 update["$set"]["pipelineOrder"] = position
         after = versioned_update(
             db[TEACHERS],
@@ -313,7 +313,7 @@ def update_teacher(
             session=session,
         )
         if moved_from is not None:
-            positions.renumber(db, moved_from, live, now, session)
+            positions.renumber(db, moved_from, live, session)
         audit.record(
             db, actor, "update", TEACHERS, oid, before=before, after=after, session=session
         )
@@ -341,9 +341,8 @@ def delete_teacher(db: Db, teacher_id: str, actor: Actor, expected_version: int 
             session=session,
         )
         live = positions.live_stage_ids(db, session)
-        positions.renumber(
-            db, positions.column_of(deleted.get("pipelineStage"), live), live, now, session
-        )
+        column = positions.column_of(deleted.get("pipelineStage"), live)
+        positions.renumber(db, column, live, session)
         audit.record(
             db,
             actor,
@@ -378,7 +377,7 @@ def restore_teacher(
             {
                 "$set": {
                     "isDeleted": False,
-                    "pipelineOrder": positions.next_position(db, column, live, now, session),
+                    "pipelineOrder": positions.next_position(db, column, live, session),
                 },
                 "$unset": {"deletedAt": "", "deletedBy": ""},
             },
