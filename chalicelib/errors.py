@@ -7,6 +7,14 @@ from typing import Any
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://fetms.example/problems/"
+# An error never echoes more than this of what the client sent.
+MAX_ERRORS = 50
+MAX_DETAIL = 500
+MAX_FIELD = 200
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -36,17 +44,24 @@ class DomainError(Exception):
         super().__init__(self.detail)
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
+        """The problem+json body; bounded in size whatever the input that caused it."""
+        detail = _clip(self.detail, MAX_DETAIL)
         body: dict[str, Any] = {
             "type": PROBLEM_TYPE_BASE + self.slug,
             "title": self.title,
             "status": self.status,
-            "detail": self.detail,
-            "message": self.detail,
+            "detail": detail,
+            "message": detail,
         }
         if self.errors:
-            body["errors"] = [e.as_dict() for e in self.errors]
+            body["errors"] = [
+                {"field": _clip(e.field, MAX_FIELD), "message": _clip(e.message, MAX_DETAIL)}
+                for e in self.errors[:MAX_ERRORS]
+            ]
+            if len(self.errors) > MAX_ERRORS:
+                body["errorsOmitted"] = len(self.errors) - MAX_ERRORS
         if instance:
-            body["instance"] = instance
+            body["instance"] = _clip(instance, MAX_FIELD)
         return body
 
 

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
 
     # Authentication hardening
     password_min_length: int = Field(default=12, ge=8, le=128)
+    password_min_score: int = Field(default=3, ge=0, le=4)  # zxcvbn strength estimate
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=60, ge=1)
     login_lockout_max_seconds: int = Field(default=3600, ge=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -138,5 +138,27 @@ def api_as(client: Any, db: Any) -> Any:
 
     def make(role: str | None) -> Api:
         return Api(client, headers=bearer(db, role) if role else {})
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def live_api(services: dict[str, str]) -> Iterator[str]:
+    """Base URL of the API as a process (``fetms_cli.apiserver``, as ``make run`` serves it)
+    against the test database and S3: for parallel clients and raw HTTP."""
+    from tests.support.apiserver import api_process
+
+    with api_process(services) as base:
+        yield base
+
+
+@pytest.fixture
+def http_as(live_api: str, db: Any) -> Callable[[str], Any]:
+    """``http_as("editor")`` → an HTTP client for ``live_api`` authenticated with that role."""
+    from tests.support.apiserver import HttpApi
+    from tests.support.auth import bearer
+
+    def make(role: str) -> HttpApi:
+        return HttpApi(live_api, headers=bearer(db, role))
 
     return make

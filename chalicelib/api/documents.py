@@ -10,7 +10,12 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.multipart import Form, parse_form, single_file
 from chalicelib.api.routing import ApiRequest, Reply, route
-from chalicelib.api.validation import parse_json_body, validate_model, validation_failed
+from chalicelib.api.validation import (
+    parse_json_body,
+    refuse_control_characters,
+    validate_model,
+    validation_failed,
+)
 from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.models.documents import (
     CORE_TYPES,
@@ -67,6 +72,7 @@ def _form(req: ApiRequest, teacher_id: str) -> Form:
 
 
 def _fields(model: type[M], form: Form) -> M:
+    refuse_control_characters(form.fields)
     try:
         return model.model_validate({k: v for k, v in form.fields.items() if v != ""})
     except ValidationError as exc:

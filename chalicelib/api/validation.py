@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,6 +13,14 @@ from chalicelib.errors import FieldError, PayloadTooLarge, ValidationFailed
 M = TypeVar("M", bound=BaseModel)
 
 MAX_DEPTH = 12
+# Control characters other than tab, line feed and carriage return (Word pastes a vertical tab
+# for a line break; NUL ends strings elsewhere): no text field may hold them, and XML (XLSX
+# exports) cannot represent them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = (
+    "contains a control character (e.g. a pasted line break from Word); "
+    "remove it or use a plain line break"
+)
 POLLUTION_KEYS = frozenset({"__proto__", "constructor", "prototype"})
 OPERATOR_KEY_MESSAGE = "keys starting with '$' or containing '.' are not allowed"
 
@@ -36,7 +45,35 @@ def parse_json_body(raw: bytes | None, max_bytes: int) -> Any:
             detail="The request contains forbidden keys: " + ", ".join(offending[:10]),
             errors=[FieldError(path, OPERATOR_KEY_MESSAGE) for path in offending[:50]],
         )
+    refuse_control_characters(value)
     return value
+
+
+def refuse_control_characters(value: Any) -> None:
+    """400 naming every text field (JSON body, form fields, query) that holds a control
+    character other than tab, line feed or carriage return."""
+    offending = _control_character_paths(value)
+    if offending:
+        raise ValidationFailed(
+            detail="Control characters are not allowed in: " + ", ".join(offending[:10]),
+            errors=[FieldError(path, CONTROL_MESSAGE) for path in offending[:50]],
+        )
+
+
+def _control_character_paths(value: Any) -> list[str]:
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, str):
+            if CONTROL_CHARACTERS.search(current):
+                found.append(path or "body")
+        elif isinstance(current, dict):
+            for key, inner in current.items():
+                stack.append((inner, f"{path}.{key}" if path else str(key)))
+        elif isinstance(current, list):
+            stack.extend((inner, f"{path}[{index}]") for index, inner in enumerate(current))
+    return sorted(found)
 
 
 def find_operator_keys(value: Any, path: str = "") -> list[str]:
@@ -83,6 +120,7 @@ def validate_query(model: type[M], params: dict[str, str]) -> M:
     for key in params:
         if _is_forbidden_key(key):
             raise ValidationFailed(detail=f"Query parameter '{key}' is not allowed")
+    refuse_control_characters(params)
     try:
         return model.model_validate(params)
     except ValidationError as exc:

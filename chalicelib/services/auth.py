@@ -192,7 +192,13 @@ def change_password(db: Db, actor: Actor, current: str, new: str, settings: Sett
     user = db[USERS].find_one({"_id": ObjectId(actor.user_id)}) if actor.user_id else None
     if user is None or not verify_password(user.get("passwordHash"), current):
         raise Unauthorized(detail="The current password is incorrect")
-    check_policy(new, settings.password_min_length, email=user["email"], field="newPassword")
+    check_policy(
+        new,
+        settings.password_min_length,
+        email=user["email"],
+        field="newPassword",
+        min_score=settings.password_min_score,
+    )
     set_password(db, user["_id"], new)
     revoke_sessions(db, user["_id"])
     audit.record(db, actor, "user.password-change", USERS, user["_id"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ MAX_EXPORT_ROWS = 50_000
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 COLUMNS: tuple[str, ...] = (
     "_id",
@@ -91,8 +93,11 @@ class Exported:
 
 
 def neutralise(value: str) -> str:
-    """Defuse spreadsheet formulas (CSV/formula injection)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    """Defuse spreadsheet formulas (CSV/formula injection) and drop the control characters XML
+    cannot hold (records stored before input refused them, or written by other programs), so no
+    stored string can make an export fail."""
+    text = XML_ILLEGAL.sub("", value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def cell(value: Any) -> Any:

@@ -44,7 +44,13 @@ def create_user(db: Db, data: UserCreate, actor: Actor) -> tuple[Document, str |
     password = data.password
     if password is None:
         password = generated = generate_password()
-    check_policy(password, get_settings().password_min_length, email=email)
+    settings = get_settings()
+    check_policy(
+        password,
+        settings.password_min_length,
+        email=email,
+        min_score=settings.password_min_score,
+    )
     doc = stamp_new(
         {
             "email": email,

@@ -103,13 +103,25 @@ def test_password_change_enforces_policy(anon: Api, db: Any) -> None:
     make_user(db, "viewer", email="v@example.org")
     tokens = login(anon, "v@example.org", TEST_PASSWORD).body
     headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
-    for weak in ("short", "password123456"[:8] * 2, "v@example.org", "correcthorsebatterystaple"):
+    weak_ones = (
+        "short",
+        "password123456"[:8] * 2,
+        "v@example.org",
+        "password1234",
+        "Password123!",
+        "1qaz2wsx3edc",
+        "v@example.org2026",
+    )
+    for weak in weak_ones:
         result = anon.post(
             "/api/auth/password",
             {"currentPassword": TEST_PASSWORD, "newPassword": weak},
             headers=headers,
         )
         assert result.status == 400, weak
+        assert result.body["errors"][0]["field"] == "newPassword"
+        if len(weak) >= 12:
+            assert "too easy to guess (" in result.body["detail"], result.body
     wrong = anon.post(
         "/api/auth/password",
         {"currentPassword": "nope-nope-nope", "newPassword": "A-much-better-passphrase-7"},

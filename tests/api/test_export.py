@@ -133,3 +133,41 @@ def test_xlsx_export(api: Api, db: Any) -> None:
     assert first["contractDetails.salary"] == 62000
     assert first["arcDetails.expiryDate"] == "2026-06-18"
     assert len(rows) == 3
+
+
+def test_exports_survive_control_characters_stored_by_older_writers(api: Api, db: Any) -> None:
+    """Records written before input refused control characters (or by FETMS) still export."""
+    make_teacher(db, firstName="Ann\x0bMarie", lastName="Lee\x00", remarks="line\x0cbreak\ttab")
+    workbook = api.client.http.request(
+        "GET", "/api/teachers/export?format=xlsx", headers={**api.headers, "Accept": XLSX}
+    )
+    assert workbook.status_code == 200, workbook.body[:300]
+    openpyxl: Any = importlib.import_module("openpyxl")
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.body), read_only=True)["Teachers"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    first = rows[1][header.index("firstName")]
+    assert first == "AnnMarie"
+    assert rows[1][header.index("lastName")] == "Lee"
+    assert rows[1][header.index("remarks")] == "linebreak\ttab"
+    text = api.get("/api/teachers/export?format=csv")
+    assert text.status == 200
+    assert "AnnMarie" in text.body and "\x0b" not in text.body
+
+
+def test_control_characters_in_form_fields_are_refused(api: Api, db: Any) -> None:
+    from tests.support.files import PDF, multipart
+
+    teacher = make_teacher(db)
+    body, headers = multipart(
+        {"name": "Visa\x0bscan"}, {"file": ("visa.pdf", PDF, "application/pdf")}
+    )
+    result = api.call(
+        "POST",
+        f"/api/teachers/{teacher['_id']}/documents/adhoc",
+        headers=headers,
+        raw=body,
+    )
+    assert result.status == 400, result.body
+    assert result.body["errors"][0]["field"] == "name"
+    assert db.teachers.find_one({"_id": teacher["_id"]})["otherDocuments"] == []

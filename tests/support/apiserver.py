@@ -25,13 +25,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 @contextmanager
 def api_process(env: dict[str, str], timeout: float = 30.0) -> Iterator[str]:
-    """``chalice local`` on a free port with ``env`` over the current environment; its base URL.
+    """The local API server (``fetms_cli.apiserver``, as ``make run`` serves it) on a free port
+    with ``env`` over the current environment; its base URL.
 
     The server's output goes to a temporary log, printed when the test fails (pytest shows it).
     """
     port = free_port()
-    chalice = str(Path(sys.executable).with_name("chalice"))
-    argv = [chalice, "local", "--stage", "local", "--no-autoreload"]
+    argv = [sys.executable, "-m", "fetms_cli.apiserver", "--stage", "local", "--workers", "2"]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [*argv, "--host", "127.0.0.1", "--port", str(port)],
@@ -54,13 +54,13 @@ def _wait_for_port(base: str, process: subprocess.Popen[bytes], timeout: float) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("chalice local exited early (its output follows)")
+            raise RuntimeError("the API server exited early (its output follows)")
         try:
             requests.get(base + "/api/openapi.json", timeout=1)
             return
         except requests.RequestException:
             time.sleep(0.2)
-    raise RuntimeError("chalice local did not start in time")
+    raise RuntimeError("the API server did not start in time")
 
 
 class HttpApi:

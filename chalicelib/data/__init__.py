@@ -1,1 +1,0 @@
-"""Data files shipped with the code (e.g. the common-password list)."""
