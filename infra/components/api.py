@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -227,7 +227,14 @@ class ChaliceApi(Construct):
         for permission in ("APIHandlerInvokePermission", "JwtAuthInvokePermission"):
             logical_id = permission.removesuffix("InvokePermission")
             self.chalice.get_resource(permission).add_property_override(
-                "FunctionName", Fn.sub(f"${{{logical_id}.Alias}}")
+                "FunctionName", {"Ref": f"{logical_id}.Alias"}
+            )
+            # CDK's template validation does not know SAM's ``Function.Alias`` reference.
+            Validations.of(self.chalice.get_resource(permission)).acknowledge(
+                Acknowledgment(
+                    id="CloudFormation-Validate::F1020",
+                    reason="SAM resolves Function.Alias to the AutoPublishAlias",
+                )
             )
 
     # -- REST API stage ----------------------------------------------------------------------
