@@ -150,6 +150,8 @@ def encryption_args() -> dict[str, str]:
     if key:
         return {"ServerSideEncryption": SSE_KMS, "SSEKMSKeyId": key}
     return {"ServerSideEncryption": SSE_ALGORITHM}
+
+
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
 MAX_FILE_NAME = 150
 

@@ -1,4 +1,4 @@
-"""CDK entry point: ``python -m infra.app`` (``make synth``; ``make deploy``/``diff`` through the CDK CLI).
+"""CDK entry point: ``python -m infra.app`` (``make synth``; ``make deploy``/``diff`` via the CLI).
 
 Synthesizes every stage of ``infra/config.py`` (or only ``-c stage=NAME``) into ``infra/cdk.out``
 with cdk-nag's AwsSolutions checks applied. Offline: no AWS account or credentials are used.
@@ -45,9 +45,7 @@ def spa_source(build_dir: Path) -> Path:
 
 def add_stage(app: App, config: StageConfig, build_dir: Path) -> FetmsStack:
     edge = EdgeStack(app, config) if config.needs_edge_stack else None
-    stack = FetmsStack(
-        app, config, edge=edge, dist_dir=spa_source(build_dir), build_dir=build_dir
-    )
+    stack = FetmsStack(app, config, edge=edge, dist_dir=spa_source(build_dir), build_dir=build_dir)
     if edge is not None:
         stack.add_stack_dependency(edge)
         suppress(edge, config)

@@ -153,7 +153,7 @@ DEV = StageConfig(
     account="111111111111",
     region="ap-northeast-1",
     alarm_email="fetms-dev-alarms@example.org",
-    atlas_secret_name="fetms/dev/atlas-uri",
+    atlas_secret_name="fetms/dev/atlas-uri",  # noqa: S106 - a name, not a secret
     throttling=Throttling(rate_limit=20, burst_limit=40),
     log_retention_days=30,
     access_log_retention_days=90,
@@ -168,7 +168,7 @@ PROD = StageConfig(
     account="222222222222",
     region="ap-northeast-1",
     alarm_email="fetms-oncall@example.org",
-    atlas_secret_name="fetms/prod/atlas-uri",
+    atlas_secret_name="fetms/prod/atlas-uri",  # noqa: S106 - a name, not a secret
     throttling=Throttling(rate_limit=100, burst_limit=200),
     log_retention_days=365,
     access_log_retention_days=400,

@@ -112,9 +112,7 @@ class FetmsStack(Stack):
             certificate_arn=edge.certificate_arn if edge else None,
             web_acl_arn=edge.web_acl_arn if edge else None,
         )
-        storage.allow_spa_origins(
-            list(config.spa_origins) or [f"https://{self.spa.domain_name}"]
-        )
+        storage.allow_spa_origins(list(config.spa_origins) or [f"https://{self.spa.domain_name}"])
         if config.spa_domain and config.hosted_zone_id and config.hosted_zone_name:
             zone = route53.HostedZone.from_hosted_zone_attributes(
                 self,

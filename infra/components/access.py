@@ -1,13 +1,13 @@
 """Least privilege: what each function's role may do, and nothing else.
 
-| function | S3 | secrets | other |
-|---|---|---|---|
-| api_handler | uploads: teachers/* and exports/* objects (presign, verify, copy, discard, zip); the bucket (health HEAD, versions of a key) | JWT, Atlas | KMS data key |
-| jwt_auth | — | JWT, Atlas (open session check) | — |
-| nightly_backup | backups: backups/* objects; the bucket (list) | Atlas | KMS data key |
-| daily_index_check, hourly_alert_metrics | — | Atlas | — |
-| hourly_upload_sweep | uploads: discard teachers/* objects; the bucket (versions of a key) | Atlas | — |
-| daily_expiry_notices | — | Atlas | SES send from NOTICE_SENDER only |
+- api_handler: uploads bucket objects under teachers/ and exports/ (presign, verify, copy,
+  discard, zip), the bucket itself (health HEAD, versions of a key); JWT and Atlas secrets;
+  the KMS data key.
+- jwt_auth: JWT and Atlas secrets (the open-session check).
+- nightly_backup: backups bucket objects under backups/, the bucket (list); Atlas; KMS key.
+- daily_index_check, hourly_alert_metrics: the Atlas secret only.
+- hourly_upload_sweep: delete uploads under teachers/, list a key's versions; Atlas.
+- daily_expiry_notices: Atlas; SES send from NOTICE_SENDER's identity only.
 
 Every role also writes its own log group and X-Ray segments (``api.py``).
 """
@@ -33,7 +33,9 @@ def _objects(bucket: s3.IBucket, *patterns: str) -> list[str]:
 
 def grant_secret(function: AppFunction, secret: secretsmanager.ISecret) -> None:
     function.role.add_to_policy(
-        iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn])
+        iam.PolicyStatement(
+            actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]
+        )
     )
 
 

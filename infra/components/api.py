@@ -148,8 +148,7 @@ class ChaliceApi(Construct):
             )
         self.rest_api = self.chalice.get_resource("RestAPI")
         self.functions = {
-            name: self._adjust_function(name, logical_id)
-            for name, logical_id in FUNCTIONS.items()
+            name: self._adjust_function(name, logical_id) for name, logical_id in FUNCTIONS.items()
         }
         self._invoke_aliases()
         self.access_logs = logs.LogGroup(

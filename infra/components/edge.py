@@ -1,4 +1,4 @@
-"""What CloudFront needs from us-east-1: the WAF web ACL (prod) and the custom domain's certificate."""
+"""What CloudFront needs from us-east-1: the WAF web ACL (prod) and the domain's certificate."""
 
 from __future__ import annotations
 
@@ -55,9 +55,7 @@ class WebAcl(Construct):
                 priority=len(rules),
                 action=wafv2.CfnWebACL.RuleActionProperty(
                     block=wafv2.CfnWebACL.BlockActionProperty(
-                        custom_response=wafv2.CfnWebACL.CustomResponseProperty(
-                            response_code=429
-                        )
+                        custom_response=wafv2.CfnWebACL.CustomResponseProperty(response_code=429)
                     )
                 ),
                 statement=wafv2.CfnWebACL.StatementProperty(

@@ -35,9 +35,7 @@ HOUR = Duration.hours(1)
 FIVE_MINUTES = Duration.minutes(5)
 
 
-def app_metric(
-    name: str, statistic: str, period: Duration, **dimensions: str
-) -> cloudwatch.Metric:
+def app_metric(name: str, statistic: str, period: Duration, **dimensions: str) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace=METRICS_NAMESPACE,
         metric_name=name,
@@ -266,7 +264,11 @@ class Monitoring(Construct):
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="API requests and errors",
-                left=[api.api_metric("Count"), api.api_metric("4XXError"), api.api_metric("5XXError")],
+                left=[
+                    api.api_metric("Count"),
+                    api.api_metric("4XXError"),
+                    api.api_metric("5XXError"),
+                ],
                 width=8,
             ),
             cloudwatch.GraphWidget(

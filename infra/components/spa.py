@@ -16,10 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
@@ -33,7 +33,7 @@ HASHED_CACHE = [
     s3deploy.CacheControl.immutable(),
 ]
 INDEX_CACHE = [s3deploy.CacheControl.no_cache()]
-# The CDK bootstrap's default qualifier (its asset bucket is cdk-<qualifier>-assets-<acct>-<region>).
+# CDK bootstrap's default qualifier: its asset bucket is cdk-<qualifier>-assets-<acct>-<region>.
 CDK_QUALIFIER = "hnb659fds"
 PRICE_CLASSES = {
     "100": cloudfront.PriceClass.PRICE_CLASS_100,
@@ -45,7 +45,9 @@ PRICE_CLASSES = {
 def content_security_policy(config: StageConfig) -> str:
     """Scripts, styles and fonts only from the SPA; files only from the uploads bucket."""
     bucket = config.bucket_name("uploads")
-    s3_hosts = f"https://{bucket}.s3.{config.region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
+    s3_hosts = (
+        f"https://{bucket}.s3.{config.region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
+    )
     return "; ".join(
         [
             "default-src 'self'",
@@ -216,7 +218,9 @@ class Spa(Construct):
                 ],
             )
         )
-        role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
+        )
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],

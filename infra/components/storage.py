@@ -59,7 +59,9 @@ class Storage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             versioned=True,
-            **self._encryption(),
+            encryption=self._encryption,
+            encryption_key=self.key,
+            bucket_key_enabled=self.key is not None,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="noncurrent-versions",
@@ -79,9 +81,7 @@ class Storage(Construct):
                     id="expire-exports",
                     prefix=EXPORTS_PREFIX,
                     expiration=Duration.days(lifecycle.exports_expiration_days),
-                    noncurrent_version_expiration=Duration.days(
-                        lifecycle.exports_expiration_days
-                    ),
+                    noncurrent_version_expiration=Duration.days(lifecycle.exports_expiration_days),
                 ),
                 s3.LifecycleRule(
                     id="abort-incomplete-multipart-uploads",
@@ -108,21 +108,23 @@ class Storage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             versioned=True,
-            **self._encryption(),
+            encryption=self._encryption,
+            encryption_key=self.key,
+            bucket_key_enabled=self.key is not None,
             object_lock_enabled=lock is not None,
             object_lock_default_retention=lock,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="backup-retention",
                     expiration=Duration.days(backups.current_expiration_days),
-                    noncurrent_version_expiration=Duration.days(
-                        backups.noncurrent_expiration_days
-                    ),
+                    noncurrent_version_expiration=Duration.days(backups.noncurrent_expiration_days),
                     abort_incomplete_multipart_upload_after=Duration.days(
                         lifecycle.abort_incomplete_multipart_days
                     ),
                 ),
-                s3.LifecycleRule(id="remove-expired-delete-markers", expired_object_delete_marker=True),
+                s3.LifecycleRule(
+                    id="remove-expired-delete-markers", expired_object_delete_marker=True
+                ),
             ],
             server_access_logs_bucket=self.logs,
             server_access_logs_prefix="s3/backups/",
@@ -161,14 +163,10 @@ class Storage(Construct):
             max_age=3000,
         )
 
-    def _encryption(self) -> dict[str, object]:
-        if self.key is None:
-            return {"encryption": s3.BucketEncryption.S3_MANAGED}
-        return {
-            "encryption": s3.BucketEncryption.KMS,
-            "encryption_key": self.key,
-            "bucket_key_enabled": True,
-        }
+    @property
+    def _encryption(self) -> s3.BucketEncryption:
+        """SSE-KMS with the customer-managed key (prod), else SSE-S3."""
+        return s3.BucketEncryption.KMS if self.key else s3.BucketEncryption.S3_MANAGED
 
     def grant_key(self, role: iam.IRole, *, decrypt: bool, encrypt: bool) -> None:
         """KMS actions on the data key only (nothing when the stage uses SSE-S3)."""
