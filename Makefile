@@ -10,8 +10,6 @@ export PATH := $(PATH):/usr/local/go/bin
 # infra/: the CDK CLI used by deploy/diff (synth needs no CLI). STAGE=dev|prod.
 CDK_CLI ?= npx --yes aws-cdk@2.1148.1
 STAGE ?= dev
-export AWS_DEFAULT_REGION ?= us-east-1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 CDK := $(CDK_CLI) --app "$(abspath $(BIN))/python -m infra.app" --output infra/cdk.out
 
 .PHONY: run test lint typecheck audit install clean synth deploy diff rollback rollback-spa
