@@ -85,6 +85,17 @@ RETENTION = {
 }
 
 
+_INVOKE = (
+    "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/"
+    "${{{function}.Alias}}/invocations"
+)
+
+
+def _escape(key: str) -> str:
+    """A template key inside a CDK override path (dots in keys are escaped)."""
+    return key.replace(".", "\\.")
+
+
 @contextlib.contextmanager
 def working_directory(path: Path) -> Iterator[None]:
     """``chalice.cdk.Chalice`` writes ``chalice.out/`` into the current directory."""
@@ -215,14 +226,25 @@ class ChaliceApi(Construct):
 
     def _invoke_aliases(self) -> None:
         """Routes and the authorizer call the ``live`` alias, never ``$LATEST``."""
-        body = json.dumps(self.rest_api.definition_body)
-        for logical_id in ("APIHandler", "JwtAuth"):
-            # SAM resolves ``${Function.Alias}`` to the ARN of the AutoPublishAlias.
-            body = body.replace(f"${{{logical_id}.Arn}}", f"${{{logical_id}.Alias}}")
-        definition = json.loads(body)
+        body = self.rest_api.definition_body
+        # SAM resolves ``${Function.Alias}`` to the ARN of the function's AutoPublishAlias.
+        for path, operations in body["paths"].items():
+            for method in operations:
+                self.rest_api.add_property_override(
+                    ".".join(
+                        ["DefinitionBody.paths", _escape(path), method]
+                        + ["x-amazon-apigateway-integration.uri"]
+                    ),
+                    {"Fn::Sub": _INVOKE.format(function="APIHandler")},
+                )
+        for name in body.get("securityDefinitions", {}):
+            self.rest_api.add_property_override(
+                f"DefinitionBody.securityDefinitions.{_escape(name)}"
+                ".x-amazon-apigateway-authorizer.authorizerUri",
+                {"Fn::Sub": _INVOKE.format(function="JwtAuth")},
+            )
         # The API's name (also the ApiName dimension of its metrics) names the stage.
-        definition["info"]["title"] = self.api_name
-        self.rest_api.add_property_override("DefinitionBody", definition)
+        self.rest_api.add_property_override("DefinitionBody.info.title", self.api_name)
         for permission in ("APIHandlerInvokePermission", "JwtAuthInvokePermission"):
             logical_id = permission.removesuffix("InvokePermission")
             self.chalice.get_resource(permission).add_property_override(
