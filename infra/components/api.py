@@ -231,10 +231,8 @@ class ChaliceApi(Construct):
         for path, operations in body["paths"].items():
             for method in operations:
                 self.rest_api.add_property_override(
-                    ".".join(
-                        ["DefinitionBody.paths", _escape(path), method]
-                        + ["x-amazon-apigateway-integration.uri"]
-                    ),
+                    f"DefinitionBody.paths.{_escape(path)}.{method}"
+                    ".x-amazon-apigateway-integration.uri",
                     {"Fn::Sub": _INVOKE.format(function="APIHandler")},
                 )
         for name in body.get("securityDefinitions", {}):
