@@ -87,8 +87,13 @@ RETENTION = {
 
 _INVOKE = (
     "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/"
-    "${{{function}.Alias}}/invocations"
+    "${{{alias}}}/invocations"
 )
+
+
+def alias_id(logical_id: str) -> str:
+    """Logical id of the alias SAM's AutoPublishAlias creates (``<Function>Alias<name>``)."""
+    return f"{logical_id}Alias{ALIAS}"
 
 
 def _escape(key: str) -> str:
@@ -227,32 +232,33 @@ class ChaliceApi(Construct):
     def _invoke_aliases(self) -> None:
         """Routes and the authorizer call the ``live`` alias, never ``$LATEST``."""
         body = self.rest_api.definition_body
-        # SAM resolves ``${Function.Alias}`` to the ARN of the function's AutoPublishAlias.
+        # The alias SAM publishes (its Ref is the alias ARN) instead of the function's $LATEST.
         for path, operations in body["paths"].items():
             for method in operations:
                 self.rest_api.add_property_override(
                     f"DefinitionBody.paths.{_escape(path)}.{method}"
                     ".x-amazon-apigateway-integration.uri",
-                    {"Fn::Sub": _INVOKE.format(function="APIHandler")},
+                    {"Fn::Sub": _INVOKE.format(alias=alias_id("APIHandler"))},
                 )
         for name in body.get("securityDefinitions", {}):
             self.rest_api.add_property_override(
                 f"DefinitionBody.securityDefinitions.{_escape(name)}"
                 ".x-amazon-apigateway-authorizer.authorizerUri",
-                {"Fn::Sub": _INVOKE.format(function="JwtAuth")},
+                {"Fn::Sub": _INVOKE.format(alias=alias_id("JwtAuth"))},
             )
         # The API's name (also the ApiName dimension of its metrics) names the stage.
         self.rest_api.add_property_override("DefinitionBody.info.title", self.api_name)
         for permission in ("APIHandlerInvokePermission", "JwtAuthInvokePermission"):
             logical_id = permission.removesuffix("InvokePermission")
             self.chalice.get_resource(permission).add_property_override(
-                "FunctionName", {"Ref": f"{logical_id}.Alias"}
+                "FunctionName", {"Ref": alias_id(logical_id)}
             )
-            # CDK's template validation does not know SAM's ``Function.Alias`` reference.
-            Validations.of(self.chalice.get_resource(permission)).acknowledge(
+        # CDK's template validation runs before the SAM transform creates the aliases.
+        for resource in ("RestAPI", "APIHandlerInvokePermission", "JwtAuthInvokePermission"):
+            Validations.of(self.chalice.get_resource(resource)).acknowledge(
                 Acknowledgment(
                     id="CloudFormation-Validate::F1020",
-                    reason="SAM resolves Function.Alias to the AutoPublishAlias",
+                    reason="the SAM transform creates the live aliases referenced here",
                 )
             )
 

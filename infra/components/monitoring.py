@@ -21,6 +21,7 @@ from constructs import Construct
 from chalicelib.observability import METRICS_NAMESPACE, SERVICE
 from chalicelib.services.expiry import CATEGORIES
 from infra.components.api import AppFunction, ChaliceApi
+from infra.components.keys import customer_key
 from infra.config import StageConfig
 
 # The `job` dimension written by chalicelib.jobs.common.run_job for each scheduled function.
@@ -56,12 +57,11 @@ class Monitoring(Construct):
         super().__init__(scope, id)
         self.config = config
         thresholds = config.alarms
-        key = kms.Key(
+        key = customer_key(
             self,
             "TopicKey",
             alias=f"alias/fetms-{config.stage}-alarms",
             description="FETMS alarm topics",
-            enable_key_rotation=True,
         )
         # CloudWatch publishes alarm notifications to the encrypted topics.
         key.add_to_resource_policy(

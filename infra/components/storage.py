@@ -8,6 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.components.keys import customer_key
 from infra.config import StageConfig
 
 EXPORTS_PREFIX = "exports/"
@@ -21,13 +22,11 @@ class Storage(Construct):
         super().__init__(scope, id)
         self.key: kms.Key | None = None
         if config.customer_managed_key:
-            self.key = kms.Key(
+            self.key = customer_key(
                 self,
                 "DataKey",
                 alias=f"alias/fetms-{config.stage}-data",
                 description="FETMS uploads and backups (SSE-KMS, bucket keys on)",
-                enable_key_rotation=True,
-                removal_policy=RemovalPolicy.RETAIN,
             )
 
         self.logs = s3.Bucket(
