@@ -97,9 +97,9 @@ def rollback_spa(
 ) -> str:
     """Make the previous version of index.html current again; returns that version id."""
     listing = s3.list_object_versions(Bucket=bucket, Prefix=INDEX)
+    # S3 lists the versions of a key newest first.
     versions = [v for v in listing.get("Versions", []) if v["Key"] == INDEX]
-    versions.sort(key=lambda v: v["LastModified"], reverse=True)
-    if len(versions) < 2:
+    if len(versions) < 2 or not versions[0].get("IsLatest"):
         raise SystemExit("index.html has no previous version to go back to")
     previous = versions[1]["VersionId"]
     if not dry_run:
