@@ -127,6 +127,7 @@ def test_backups_lifecycle_matches_the_retention_of_the_backup_job(
     assert rules(props)["remove-expired-delete-markers"]["ExpiredObjectDeleteMarker"] is True
     lock = props.get("ObjectLockConfiguration")
     if stage == "prod":
+        assert lock is not None
         assert props["ObjectLockEnabled"] is True
         assert lock["ObjectLockEnabled"] == "Enabled"
         assert lock["Rule"]["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 35}
