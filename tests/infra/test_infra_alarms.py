@@ -194,3 +194,17 @@ def test_dashboard_shows_the_key_metrics(synth: Synth, stage: str) -> None:
     ):
         assert metric in body, metric
     assert dashboard["Properties"]["DashboardName"] == f"fetms-{stage}"
+
+
+def test_runbook_lists_every_alarm(synth: Synth) -> None:
+    from pathlib import Path
+
+    runbook = (Path(__file__).resolve().parents[2] / "docs" / "RUNBOOK.md").read_text()
+    table = runbook[runbook.index("| alarm | condition |") :]
+    for name in alarms(synth, "prod"):
+        documented = name
+        for logical_id in FUNCTIONS.values():
+            documented = documented.replace(logical_id, "<Function>")
+        if name.startswith("JobFailed"):
+            documented = "JobFailed<Job>"
+        assert f"`{documented}`" in table, name
