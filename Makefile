@@ -14,10 +14,11 @@ CDK := $(CDK_CLI) --app "$(abspath $(BIN))/python -m infra.app" --output infra/c
 
 .PHONY: run test lint typecheck audit install clean synth deploy diff rollback rollback-spa
 
-$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt pyproject.toml tools/s3/package-lock.json
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml tools/s3/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r infra/requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	npm ci --prefix tools/s3 --silent --no-audit --no-fund
 	touch $(STAMP)
