@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,8 +71,11 @@ def expand_sam(template: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
-    saved = {k: os.environ.get(k) for k in (*AWS_OFFLINE, *APP_VARIABLES)}
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """Both stages, synthesized once. ``chalice.cdk`` packages the app in this process and sets
+    each stage's environment variables while doing so: the whole environment and the settings
+    cache are restored before any other test runs."""
+    saved = dict(os.environ)
     os.environ.update(AWS_OFFLINE)
     for key in APP_VARIABLES:
         os.environ.pop(key, None)
@@ -100,11 +102,11 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
         result = Synth(root / "cdk.out", seconds, templates, metadata)
         for stage in ("dev", "prod"):
             result.expanded[stage] = expand_sam(templates[stage], STAGES[stage].region)
-        print(f"\ninfra: synthesized {sorted(templates)} in {seconds:.1f} s")
-        yield result
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        os.environ.clear()
+        os.environ.update(saved)
+        from chalicelib.settings import reset_settings
+
+        reset_settings()
+    print(f"\ninfra: synthesized {sorted(templates)} in {seconds:.1f} s")
+    return result

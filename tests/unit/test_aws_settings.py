@@ -37,12 +37,17 @@ def test_connection_string_comes_from_the_secret_when_configured(aws_region: Non
     assert db.connection_string(by_name).startswith("mongodb+srv://app:pw@")
 
 
-def test_connection_string_defaults_to_mongo_uri() -> None:
+def test_connection_string_defaults_to_mongo_uri(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MONGO_URI_SECRET_ARN", raising=False)
     settings = Settings(mongo_uri="mongodb://127.0.0.1:1/?directConnection=true")
     assert db.connection_string(settings) == "mongodb://127.0.0.1:1/?directConnection=true"
 
 
-def test_a_secret_that_is_not_a_uri_is_refused_without_echoing_it() -> None:
+def test_a_secret_that_is_not_a_uri_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MONGO_URI", raising=False)
+
     class Secrets:
         def get_secret_value(self, SecretId: str) -> dict[str, Any]:  # noqa: N803
             return {"SecretString": "hunter2-not-a-uri"}
