@@ -11,6 +11,7 @@ frontend build.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from aws_cdk import App, Aspects
@@ -71,12 +72,21 @@ def build_app(
     return app, stacks
 
 
-def main() -> None:
+def main() -> int:
     # chalice package needs a region even offline; each stack's own region is in its config.
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     app, _ = build_app()
-    app.synth()
+    assembly = app.synth()
+    # Like `cdk synth`: errors (unsuppressed cdk-nag findings among them) fail the synthesis.
+    errors = [
+        f"{entry.path}: {entry.data}"
+        for stack in assembly.stacks
+        for entry in stack.find_metadata_by_type("aws:cdk:error")
+    ]
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -51,3 +51,18 @@ def test_spa_is_deployed_from_the_build_or_a_placeholder(
     dist.mkdir()
     (dist / "index.html").write_text("<!doctype html><div id=root></div>")
     assert infra_app.spa_source(tmp_path / "build") == dist
+
+
+def test_make_synth_fails_on_an_unsuppressed_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aws_cdk import Annotations, App, Stack
+
+    def app_with_a_finding() -> tuple[App, dict[str, object]]:
+        app = App(outdir=str(tmp_path))
+        Annotations.of(Stack(app, "s")).add_error("AwsSolutions-S1: server access logs disabled")
+        return app, {}
+
+    monkeypatch.setattr(infra_app, "build_app", app_with_a_finding)
+    assert infra_app.main() == 1
+    assert "AwsSolutions-S1" in capsys.readouterr().err
