@@ -7,12 +7,18 @@ STAMP := $(VENV)/.installed-stamp
 # The Go toolchain (tests build tools/bsoncheck) lives in /usr/local/go on the build machines.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: run test lint typecheck audit install clean
+# infra/: the CDK CLI used by deploy/diff (synth needs no CLI). STAGE=dev|prod.
+CDK_CLI ?= npx --yes aws-cdk@2.1148.1
+STAGE ?= dev
+CDK := $(CDK_CLI) --app "$(abspath $(BIN))/python -m infra.app" --output infra/cdk.out
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml tools/s3/package-lock.json
+.PHONY: run test lint typecheck audit install clean synth deploy diff rollback rollback-spa
+
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml tools/s3/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r infra/requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	npm ci --prefix tools/s3 --silent --no-audit --no-fund
 	touch $(STAMP)
@@ -32,10 +38,31 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy app.py chalicelib tools/fetms_cli tests scripts $(if $(wildcard bench/*.py),bench)
+	$(BIN)/mypy app.py chalicelib tools/fetms_cli tests scripts infra $(if $(wildcard bench/*.py),bench)
 
 audit: $(STAMP)
 	$(BIN)/python -m scripts.audit_deps
 
+## infra/: CloudFormation for every stage into infra/cdk.out, offline (no AWS account needed).
+synth: $(STAMP)
+	$(BIN)/python -m infra.app
+	@echo "templates: $$(ls infra/cdk.out/*.template.json)"
+
+## Deploy one stage (AWS credentials of its account; the procedure is in docs/RUNBOOK.md).
+deploy: $(STAMP)
+	$(CDK) deploy --context stage=$(STAGE) --require-approval broadening '$(STAGE)*'
+
+## What a deploy of STAGE would change.
+diff: $(STAMP)
+	$(CDK) diff --context stage=$(STAGE) '$(STAGE)*'
+
+## Point every function's `live` alias back to its previous version (FUNCTION=name for one).
+rollback: $(STAMP)
+	$(BIN)/python -m infra.rollback lambda --stage $(STAGE) $(if $(FUNCTION),--function $(FUNCTION)) $(if $(VERSION),--version $(VERSION))
+
+## Serve the previous SPA build again (restores the previous index.html, then invalidates it).
+rollback-spa: $(STAMP)
+	$(BIN)/python -m infra.rollback spa --stage $(STAGE)
+
 clean:
-	rm -rf $(VENV) tools/s3/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) tools/s3/node_modules .pytest_cache .mypy_cache .ruff_cache infra/cdk.out infra/build

@@ -193,12 +193,27 @@ _client: MongoClient[Document] | None = None
 slow_commands = SlowCommandListener(threshold_ms=100)
 
 
+def connection_string(settings: Settings, secrets_client: Any = None) -> str:
+    """``MONGO_URI``, or the SecretString of ``MONGO_URI_SECRET_ARN`` when that is set."""
+    if not settings.mongo_uri_secret_arn:
+        return settings.mongo_uri
+    if secrets_client is None:
+        import boto3
+
+        secrets_client = boto3.client("secretsmanager", region_name=settings.aws_region)
+    value = secrets_client.get_secret_value(SecretId=settings.mongo_uri_secret_arn)
+    uri = str(value["SecretString"]).strip()
+    if not uri.startswith(("mongodb://", "mongodb+srv://")):
+        raise RuntimeError("the MongoDB secret does not hold a mongodb:// or mongodb+srv:// URI")
+    return uri
+
+
 def make_client(
     settings: Settings, listeners: list[monitoring.CommandListener]
 ) -> MongoClient[Document]:
     """A client with a small pool and short timeouts, suited to a Lambda container."""
     return MongoClient(
-        settings.mongo_uri,
+        connection_string(settings),
         appname=f"{settings.service_name}-{settings.fetms_stage}",
         maxPoolSize=settings.mongo_max_pool_size,
         minPoolSize=0,

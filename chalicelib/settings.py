@@ -26,6 +26,9 @@ class Settings(BaseSettings):
 
     # MongoDB
     mongo_uri: str = "mongodb://127.0.0.1:27018/?directConnection=true"
+    # Secrets Manager secret (ARN or name) whose SecretString is the connection string; when
+    # set (in AWS), it wins over MONGO_URI so the URI never sits in a function's environment.
+    mongo_uri_secret_arn: str | None = None
     mongo_db: str = "fetms"
     mongo_max_pool_size: int = Field(default=5, ge=1, le=100)
     mongo_timeout_ms: int = Field(default=3000, ge=100, le=60000)
@@ -49,6 +52,9 @@ class Settings(BaseSettings):
     aws_region: str = "us-east-1"
     uploads_bucket: str = "fetms-uploads-local"
     backups_bucket: str = "fetms-backups-local"
+    # Customer-managed KMS key of the stage's buckets: writes then use SSE-KMS with it
+    # (unset: SSE-S3, AES256).
+    s3_kms_key_arn: str | None = None
 
     # Document vault (presigned uploads and downloads)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

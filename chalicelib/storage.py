@@ -129,6 +129,29 @@ WEBP = "image/webp"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", WEBP: ".webp"}
 MAGIC_PREFIX_BYTES = 16
 SSE_ALGORITHM = "AES256"
+SSE_KMS = "aws:kms"
+
+
+def encryption_fields() -> dict[str, str]:
+    """Server-side encryption headers of every write (presigned POST fields use the same names):
+    SSE-KMS with the stage's key when ``S3_KMS_KEY_ARN`` is set, else SSE-S3."""
+    key = get_settings().s3_kms_key_arn
+    if key:
+        return {
+            "x-amz-server-side-encryption": SSE_KMS,
+            "x-amz-server-side-encryption-aws-kms-key-id": key,
+        }
+    return {"x-amz-server-side-encryption": SSE_ALGORITHM}
+
+
+def encryption_args() -> dict[str, str]:
+    """The same as boto3 parameters (``put_object``, ``copy_object``, ``ExtraArgs``)."""
+    key = get_settings().s3_kms_key_arn
+    if key:
+        return {"ServerSideEncryption": SSE_KMS, "SSEKMSKeyId": key}
+    return {"ServerSideEncryption": SSE_ALGORITHM}
+
+
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
 MAX_FILE_NAME = 150
 
@@ -217,11 +240,12 @@ def presign_post(
     now: datetime,
 ) -> PresignedPost:
     """A presigned POST bound to one key, one content type and a size range (1..max_bytes)."""
-    fields = {"Content-Type": content_type, "x-amz-server-side-encryption": SSE_ALGORITHM}
+    encryption = encryption_fields()
+    fields = {"Content-Type": content_type, **encryption}
     # boto3 adds the exact ``bucket`` and ``key`` conditions itself.
     conditions: list[Any] = [
         {"Content-Type": content_type},
-        {"x-amz-server-side-encryption": SSE_ALGORITHM},
+        *({name: value} for name, value in encryption.items()),
         ["content-length-range", 1, max_bytes],
     ]
     post = s3.generate_presigned_post(
@@ -341,7 +365,7 @@ def put_bytes(s3: Any, bucket: str, key: str, data: bytes, content_type: str) ->
         Key=key,
         Body=data,
         ContentType=content_type,
-        ServerSideEncryption=SSE_ALGORITHM,
+        **encryption_args(),
     )
     return ObjectInfo(
         key=key,
@@ -358,8 +382,8 @@ def copy_object(s3: Any, bucket: str, source_key: str, dest_key: str) -> str | N
         Bucket=bucket,
         Key=dest_key,
         CopySource={"Bucket": bucket, "Key": source_key},
-        ServerSideEncryption=SSE_ALGORITHM,
         MetadataDirective="COPY",
+        **encryption_args(),
     )
     version: str | None = result.get("VersionId")
     return version
@@ -461,7 +485,7 @@ def build_zip(
             spool,
             bucket,
             dest_key,
-            ExtraArgs={"ContentType": "application/zip", "ServerSideEncryption": SSE_ALGORITHM},
+            ExtraArgs={"ContentType": "application/zip", **encryption_args()},
         )
     return ZipResult(
         info=ObjectInfo(dest_key, size, "application/zip", None, None),

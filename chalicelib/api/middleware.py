@@ -7,16 +7,17 @@ import time
 import uuid
 from collections.abc import Callable
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from chalice.app import Chalice, Request, Response
 
 from chalicelib.api.cors import cors_headers
 from chalicelib.db import slow_commands
 from chalicelib.errors import PROBLEM_CONTENT_TYPE
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import METRICS_NAMESPACE, SERVICE, logger, metrics
 from chalicelib.serialization import dumps
 
 CORRELATION_HEADER = "x-correlation-id"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
 SECURITY_HEADERS = {
@@ -54,7 +55,7 @@ def install(app: Chalice) -> None:
         response = _as_problem(response)
         _decorate(response, request, correlation_id)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        _record(route_key, response.status_code, elapsed_ms)
+        _record(route_key, request.method, response.status_code, elapsed_ms)
         return response
 
     app.register_middleware(http_middleware, "http")
@@ -88,8 +89,9 @@ def _decorate(response: Response, request: Request, correlation_id: str) -> None
         headers.update(cors_headers(request))
 
 
-def _record(route_key: str, status: int, elapsed_ms: float) -> None:
+def _record(route_key: str, method: str, status: int, elapsed_ms: float) -> None:
     status_class = f"{status // 100}xx"
+    kind = "write" if method.upper() in WRITE_METHODS else "read"
     metrics.add_dimension(name="route", value=route_key)
     metrics.add_dimension(name="statusClass", value=status_class)
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
@@ -97,6 +99,21 @@ def _record(route_key: str, status: int, elapsed_ms: float) -> None:
     slow = slow_commands.take_count()
     if slow:
         metrics.add_metric(name="SlowCommands", unit=MetricUnit.Count, value=slow)
+        _by_kind("SlowCommands", MetricUnit.Count, slow, kind)
+    # The same latency with only a read/write dimension: alarms on p95 of all GETs or all writes
+    # need one dimension set across routes (infra/components/monitoring.py).
+    _by_kind("Latency", MetricUnit.Milliseconds, round(elapsed_ms, 2), kind)
     logger.info("request", extra={"status": status, "latencyMs": round(elapsed_ms, 1)})
     if metrics.metric_set:
         metrics.flush_metrics()
+
+
+def _by_kind(name: str, unit: MetricUnit, value: float, kind: str) -> None:
+    with single_metric(
+        name=name,
+        unit=unit,
+        value=value,
+        namespace=METRICS_NAMESPACE,
+        default_dimensions={"service": SERVICE},
+    ) as metric:
+        metric.add_dimension(name="kind", value=kind)

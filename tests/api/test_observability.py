@@ -78,3 +78,24 @@ def test_unexpected_errors_are_500_problem_without_trace(
     assert "secret" not in text and "Traceback" not in text and "/etc" not in text
     assert result.body["correlationId"] == result.header("x-correlation-id")
     assert "RuntimeError" in log_stream.getvalue()
+
+
+def test_latency_by_read_or_write_for_the_alarms(
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One dimension set across routes (``kind``) so CloudWatch can alarm on p95 of all GETs
+    and of all writes (infra/components/monitoring.py)."""
+    capsys.readouterr()
+    api.get("/api/stages")
+    api.post("/api/projects", {"name": "Kind metric", "code": "kindm"})
+    records = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith('{"_aws"')
+    ]
+    by_kind = [r for r in records if "kind" in r and "Latency" in r]
+    assert [r["kind"] for r in by_kind] == ["read", "write"]
+    for record in by_kind:
+        dims = record["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+        assert dims == [["service", "kind"]] or sorted(dims[0]) == ["kind", "service"]
+        assert "route" not in record and "statusClass" not in record

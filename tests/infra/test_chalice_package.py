@@ -13,7 +13,24 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Chalice adds its own runtime (chalice/app.py) but never its CLI.
-DEV_ONLY = ("secantus", "moto", "pytest", "chalice/cli", "boto3", "botocore", "mypy", "ruff")
+DEV_ONLY = (
+    "secantus",
+    "moto",
+    "pytest",
+    "chalice/cli",
+    "boto3",
+    "botocore",
+    "mypy",
+    "ruff",
+    # infra/ (CDK, jsii, cdk-nag, cfn-lint) is never shipped to the functions.
+    "infra/",
+    "aws_cdk",
+    "jsii",
+    "cdk_nag",
+    "cfnlint",
+    "samtranslator",
+)
+BUNDLE_LIMIT_BYTES = 15 * 1024 * 1024
 # Our own development-only code: the operator CLI, the local stack, demo data, bucket creation.
 OWN_DEV_ONLY = (
     "fetms_cli/",
@@ -77,3 +94,11 @@ def test_bundle_leaves_out_the_cli_local_stack_and_bucket_creation(package: Path
         text = bundle.read(name).decode()
         for marker in ("create_bucket", "secantus", "subprocess"):
             assert marker not in text, f"{name} holds development-only code ({marker})"
+
+
+def test_bundle_stays_under_15_mb(package: Path) -> None:
+    size = (package / "deployment.zip").stat().st_size
+    print(f"\nLambda bundle (deployment.zip): {size / 1024 / 1024:.2f} MB ({size} bytes)")
+    assert size <= BUNDLE_LIMIT_BYTES, (
+        f"the Lambda bundle is {size / 1024 / 1024:.2f} MB, over the 15 MB limit"
+    )
