@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     backup_keep_daily: int = Field(default=7, ge=1)
     backup_keep_weekly: int = Field(default=4, ge=0)
     backup_keep_monthly: int = Field(default=3, ge=0)
+    # Manual, safety (before a restore) and pre-migration backups: kept this many days.
+    backup_keep_other_days: int = Field(default=30, ge=1)
     notice_recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
     notice_sender: str = "fetms-notices@example.org"
     ses_endpoint_url: str | None = None

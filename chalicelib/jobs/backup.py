@@ -31,11 +31,17 @@ from botocore.exceptions import ClientError
 
 from chalicelib.db import Db, Document
 from chalicelib.jobs import dumpformat
-from chalicelib.jobs.retention import Policy, select_to_keep
+from chalicelib.jobs.retention import Policy, reasons
 from chalicelib.observability import logger
 
 FORMAT = "fetms-backup/1"
 PREFIX = "backups/"
+SCHEDULED = "scheduled"  # the nightly job: daily/weekly/monthly retention
+MANUAL = "manual"  # fetms backup create
+SAFETY = "safety"  # taken by a restore of what it is about to overwrite
+PRE_MIGRATION = "pre-migration"  # taken by fetms migrate up/down
+KINDS = (SCHEDULED, MANUAL, SAFETY, PRE_MIGRATION)
+DEFAULT_KEEP_OTHER_DAYS = 30
 MANIFEST_NAME = "manifest.json"
 ID_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -89,12 +95,21 @@ def create_backup(
     bucket: str,
     *,
     app_version: str,
+    kind: str = MANUAL,
+    note: str | None = None,
     now: Callable[[], datetime] | None = None,
     workdir: str | None = None,
     batch_size: int = 500,
     on_collection: CollectionDone | None = None,
 ) -> Document:
-    """Dump every collection of ``db``, upload the archive and its manifest; return the manifest."""
+    """Dump every collection of ``db``, upload the archive and its manifest; return the manifest.
+
+    ``kind`` (``scheduled``, ``manual``, ``safety``, ``pre-migration``) decides its retention:
+    only scheduled backups follow the daily/weekly/monthly policy, the others are kept for
+    ``BACKUP_KEEP_OTHER_DAYS``.
+    """
+    if kind not in KINDS:
+        raise BackupError(f"unknown backup kind {kind!r}; use one of {', '.join(KINDS)}")
     clock = now or (lambda: datetime.now(UTC))
     started = clock()
     backup_id = _free_backup_id(s3, bucket, started)
@@ -135,6 +150,8 @@ def create_backup(
                 "id": backup_id,
                 "database": database,
                 "appVersion": app_version,
+                "kind": kind,
+                "note": note,
                 "startedAt": _iso(started),
                 "finishedAt": _iso(finished),
                 "collections": collections,
@@ -333,18 +350,48 @@ def delete_backup(s3: Any, bucket: str, manifest: Document) -> None:
         s3.delete_object(Bucket=bucket, Key=str(archive))
 
 
+def kind_of(manifest: Document) -> str:
+    """The backup's kind; backups made before kinds existed were all the nightly job's."""
+    return str(manifest.get("kind") or SCHEDULED)
+
+
+def retention_reasons(
+    manifests: list[Document], policy: Policy, keep_other_days: int, now: datetime
+) -> dict[str, list[str]]:
+    """Why each backup is kept (empty: pruned next run). Scheduled backups follow ``policy``;
+    the others (manual, safety, pre-migration) are kept ``keep_other_days`` days."""
+    scheduled = [m for m in manifests if kind_of(m) == SCHEDULED]
+    moments = [parse_backup_id(str(m["id"])) for m in scheduled]
+    found: dict[str, list[str]] = {}
+    for manifest in manifests:
+        backup_id = str(manifest["id"])
+        moment = parse_backup_id(backup_id)
+        if kind_of(manifest) == SCHEDULED:
+            found[backup_id] = reasons(moment, moments, policy)
+        elif now - moment < timedelta(days=keep_other_days):
+            found[backup_id] = [f"{kind_of(manifest)} (kept {keep_other_days} days)"]
+        else:
+            found[backup_id] = []
+    return found
+
+
 def prune_backups(
-    s3: Any, bucket: str, policy: Policy, *, dry_run: bool = False
+    s3: Any,
+    bucket: str,
+    policy: Policy,
+    *,
+    keep_other_days: int = DEFAULT_KEEP_OTHER_DAYS,
+    now: datetime | None = None,
+    dry_run: bool = False,
 ) -> tuple[list[str], list[str]]:
-    """Apply the retention policy; return (kept ids, deleted ids)."""
+    """Apply the retention rules (``retention_reasons``); return (kept ids, deleted ids)."""
     manifests = list_backups(s3, bucket)
-    moments = {str(m["id"]): parse_backup_id(str(m["id"])) for m in manifests}
-    keep = select_to_keep(list(moments.values()), policy)
+    why = retention_reasons(manifests, policy, keep_other_days, now or datetime.now(UTC))
     kept: list[str] = []
     deleted: list[str] = []
     for manifest in manifests:
         backup_id = str(manifest["id"])
-        if moments[backup_id] in keep:
+        if why[backup_id]:
             kept.append(backup_id)
             continue
         deleted.append(backup_id)
@@ -355,14 +402,21 @@ def prune_backups(
     return kept, deleted
 
 
-def scheduled_backup(db: Db, s3: Any, bucket: str, app_version: str, policy: Policy) -> Document:
-    """The nightly job: back up, verify, then prune by the retention policy."""
+def scheduled_backup(
+    db: Db,
+    s3: Any,
+    bucket: str,
+    app_version: str,
+    policy: Policy,
+    keep_other_days: int = DEFAULT_KEEP_OTHER_DAYS,
+) -> Document:
+    """The nightly job: back up, verify, then prune by the retention rules."""
     started = time.perf_counter()
-    manifest = create_backup(db, s3, bucket, app_version=app_version)
+    manifest = create_backup(db, s3, bucket, app_version=app_version, kind=SCHEDULED)
     report = verify_backup(s3, bucket, str(manifest["id"]))
     if not report.ok:
         raise BackupError(f"backup {manifest['id']} failed verification: {report.problems}")
-    _, deleted = prune_backups(s3, bucket, policy)
+    _, deleted = prune_backups(s3, bucket, policy, keep_other_days=keep_other_days)
     return {
         "backupId": manifest["id"],
         "documents": manifest["totals"]["documents"],

@@ -8,7 +8,12 @@ Rules:
   other restore into that database is refused with a message naming it, and rerunning the same
   restore completes it (the collection that was being loaded is dropped and loaded again); the
   record is removed at the end;
-- indexes are recreated from the metadata files; the counts are compared with the dump's.
+- indexes are recreated from the metadata files; the counts are compared with the dump's;
+- the audit log is append-only, so a restore never rolls it back: the backup's entries are merged
+  into the target's (those already there are skipped) and every entry written after the backup
+  stays;
+- before a restore overwrites a database that holds data, ``safety_backup`` takes a backup of it
+  (kind ``safety``), listed and restorable like any other.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from pymongo import MongoClient
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from chalicelib.db import Db, Document
+from chalicelib.db import AUDIT_LOG, Db, Document
 from chalicelib.jobs import backup, dumpformat
 from chalicelib.observability import logger
 
@@ -126,22 +131,24 @@ def restore_directory(
     for item in dump:
         if item.name in done or item.name == STATE_COLLECTION:
             continue
-        target.drop_collection(item.name)
-        options = dict(item.metadata.get("options") or {})
-        target.command({"create": item.name, **options})  # empty collections exist too
+        merge = item.name == AUDIT_LOG
+        if not merge:
+            target.drop_collection(item.name)
+        if item.name not in target.list_collection_names():
+            options = dict(item.metadata.get("options") or {})
+            target.command({"create": item.name, **options})  # empty collections exist too
         collection = target.get_collection(item.name, codec_options=dumpformat.RAW)
+        load = _merge_batch if merge else _insert_batch
         loaded = 0
         with item.bson_path.open("rb") as handle:
             batch: list[Any] = []
             for document in dumpformat.iter_bson_file(handle):
                 batch.append(document)
                 if len(batch) >= batch_size:
-                    collection.insert_many(batch, ordered=True)
-                    loaded += len(batch)
+                    loaded += load(collection, batch)
                     batch = []
             if batch:
-                collection.insert_many(batch, ordered=True)
-                loaded += len(batch)
+                loaded += load(collection, batch)
         specs = dumpformat.index_specs_for_restore(item.metadata)
         if specs:
             target.command({"createIndexes": item.name, "indexes": specs})
@@ -158,7 +165,11 @@ def restore_directory(
         want = expected.get(item.name, counted.get(item.name))
         if want is None:
             want = dumpformat.count_bson_file(item.bson_path)
-        report.rows.append(CountRow(item.name, want, target[item.name].count_documents({})))
+        if item.name == AUDIT_LOG:  # merged: the backup's entries are all there, and newer ones
+            present = counted.get(item.name, want)
+        else:
+            present = target[item.name].count_documents({})
+        report.rows.append(CountRow(item.name, want, present))
     target.drop_collection(STATE_COLLECTION)
     logger.info(
         "restore finished",
@@ -171,6 +182,50 @@ def restore_directory(
         },
     )
     return report
+
+
+def _insert_batch(collection: Any, batch: list[Any]) -> int:
+    collection.insert_many(batch, ordered=True)
+    return len(batch)
+
+
+def _merge_batch(collection: Any, batch: list[Any]) -> int:
+    """Insert the entries not present yet; return how many of the batch are now present."""
+    try:
+        collection.insert_many(batch, ordered=False)
+    except BulkWriteError as exc:
+        others = [e for e in exc.details.get("writeErrors", []) if e.get("code") != 11000]
+        if others:
+            raise
+    return len(batch)
+
+
+def safety_backup(
+    client: MongoClient[Document],
+    s3: Any,
+    bucket: str,
+    target_db: str,
+    *,
+    source: str,
+    app_version: str,
+) -> Document | None:
+    """Back up ``target_db`` before a restore of ``source`` overwrites it; None when there is
+    nothing to lose (empty target) or when this restore is being resumed (its safety backup was
+    taken by the first attempt)."""
+    target = client[target_db]
+    state = unfinished_restore(target)
+    if state is not None and state.get("source") == source:
+        return None
+    if not _non_empty_collections(target):
+        return None
+    return backup.create_backup(
+        target,
+        s3,
+        bucket,
+        app_version=app_version,
+        kind=backup.SAFETY,
+        note=f"before restoring {source} into {target_db}",
+    )
 
 
 def restore_backup(

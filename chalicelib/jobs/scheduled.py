@@ -50,6 +50,7 @@ def nightly_backup() -> Document:
             settings.backups_bucket,
             settings.app_version,
             policy_from(settings),
+            settings.backup_keep_other_days,
         ),
     )
 

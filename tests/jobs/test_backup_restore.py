@@ -245,13 +245,33 @@ def test_prune_applies_the_retention_policy_to_the_bucket(
     db.stages.insert_one({"title": "x", "order": 0})
     start = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
     for day in range(10):
+        moment = start + timedelta(days=day)
         backup.create_backup(
-            db, s3, bucket, app_version="1", now=clock(start + timedelta(days=day))
+            db, s3, bucket, app_version="1", kind=backup.SCHEDULED, now=clock(moment)
         )
-    kept, deleted = backup.prune_backups(s3, bucket, Policy(daily=3, weekly=0, monthly=0))
-    assert kept == ["20260110T020000Z", "20260109T020000Z", "20260108T020000Z"]
+    # Manual backups later the same days never displace a nightly one from the policy.
+    for day in (8, 9):
+        moment = start + timedelta(days=day, hours=10)
+        backup.create_backup(db, s3, bucket, app_version="1", kind=backup.MANUAL, now=clock(moment))
+    manual = ["20260110T120000Z", "20260109T120000Z"]
+    nightly = ["20260110T020000Z", "20260109T020000Z", "20260108T020000Z"]
+    policy = Policy(daily=3, weekly=0, monthly=0)
+    now = start + timedelta(days=12)
+    kept, deleted = backup.prune_backups(s3, bucket, policy, keep_other_days=30, now=now)
+    assert kept == [
+        manual[0],
+        "20260110T020000Z",
+        manual[1],
+        "20260109T020000Z",
+        "20260108T020000Z",
+    ]
     assert len(deleted) == 7
     assert [m["id"] for m in backup.list_backups(s3, bucket)] == kept
+    # Past their own period, manual backups go; the nightly ones stay by the policy.
+    later = start + timedelta(days=45)
+    kept, deleted = backup.prune_backups(s3, bucket, policy, keep_other_days=30, now=later)
+    assert deleted == manual
+    assert kept == nightly
 
 
 def test_backup_and_restore_memory_stays_bounded(

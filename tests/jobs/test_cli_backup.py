@@ -30,7 +30,7 @@ def test_backup_create_list_verify_restore(
     backup_id = out.split()[1].rstrip(":")
 
     code, out, _ = run(capsys, "backup", "list")
-    assert code == 0 and backup_id in out and "daily" in out
+    assert code == 0 and backup_id in out and "manual (kept 30 days)" in out
 
     code, out, _ = run(capsys, "backup", "verify", backup_id)
     assert code == 0 and "hashes and counts match" in out
@@ -48,9 +48,10 @@ def test_backup_create_list_verify_restore(
     assert code == 1 and "not empty" in err and "--drop" in err
     code, out, _ = run(capsys, "backup", "restore", backup_id, "--to-db", restore_db.name, "--drop")
     assert code == 0 and "counts match" in out
+    assert "safety backup" in out, "what the restore overwrote was backed up first"
 
     code, out, _ = run(capsys, "backup", "prune", "--dry-run")
-    assert code == 0 and "kept 1 backups" in out
+    assert code == 0 and "kept 2 backups" in out
 
 
 def test_restore_dump_directory_and_errors(
@@ -113,3 +114,37 @@ def test_unreachable_mongodb_is_a_clear_error_not_a_traceback(
         monkeypatch.undo()
         dbmod.close_client()
         reset_settings()
+
+
+def test_restore_over_the_live_database_keeps_a_safety_backup_and_newer_audit_entries(
+    db: Any, backups: tuple[Any, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib.services import audit
+    from chalicelib.services.actor import SYSTEM_ACTOR
+
+    make_teacher(db, firstName="Before")
+    code, out, _ = run(capsys, "backup", "create", "--note", "before the drill")
+    assert code == 0, out
+    backup_id = out.split()[1].rstrip(":")
+    later = make_teacher(db, firstName="After")
+    audit.record(db, SYSTEM_ACTOR, "create", "teachers", later["_id"])
+
+    code, out, _ = run(capsys, "backup", "restore", backup_id, "--drop")
+    assert code == 0, out
+    safety_id = out.split("safety backup ", 1)[1].split()[0]
+    assert {t["firstName"] for t in db.teachers.find()} == {"Before"}
+    assert db.auditlog.find_one({"entityId": str(later["_id"])}) is not None, "not rolled back"
+    entry = db.auditlog.find_one({"action": "restore"})
+    assert entry["details"]["safetyBackup"] == safety_id
+    assert entry["details"]["source"] == f"backup {backup_id}"
+
+    code, out, _ = run(capsys, "backup", "list")
+    listed = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "safety" in listed[safety_id] and "before restoring" in listed[safety_id]
+    assert "before the drill" in listed[backup_id]
+
+    code, out, _ = run(capsys, "backup", "restore", safety_id, "--drop")
+    assert code == 0, out
+    assert {t["firstName"] for t in db.teachers.find()} == {"Before", "After"}
+    restores = db.auditlog.count_documents({"action": "restore"})
+    assert restores == 2, "both restores are in the (never rolled back) audit log"

@@ -9,9 +9,11 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from chalicelib import db
+from chalicelib.db import Document
 from chalicelib.jobs import backup, dumpformat, restore
-from chalicelib.jobs.retention import policy_from, reasons
+from chalicelib.jobs.retention import policy_from
 from chalicelib.services import audit
+from chalicelib.services.common import utcnow
 from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
 from fetms_cli.common import CliError, Progress
@@ -24,8 +26,11 @@ def register(subparsers: Any) -> None:
     )
     sub = group.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
 
-    create = sub.add_parser("create", help="back up every collection now")
+    create = sub.add_parser(
+        "create", help="back up every collection now (a manual backup, kept BACKUP_KEEP_OTHER_DAYS)"
+    )
     create.add_argument("--no-verify", action="store_true", help="skip re-reading the archive")
+    create.add_argument("--note", default=None, help="why this backup was taken (listed with it)")
     create.set_defaults(func=cmd_create)
 
     listing = sub.add_parser("list", help="list complete backups, newest first")
@@ -84,6 +89,8 @@ def cmd_create(args: argparse.Namespace) -> int:
             s3,
             settings.backups_bucket,
             app_version=settings.app_version,
+            kind=backup.MANUAL,
+            note=args.note,
             on_collection=step,
         )
         bar.finish()
@@ -106,14 +113,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not manifests:
         print(f"no backups in s3://{settings.backups_bucket}")
         return 0
-    moments = [backup.parse_backup_id(str(m["id"])) for m in manifests]
-    policy = policy_from(settings)
-    print(f"{'ID':<18} {'FINISHED':<22} {'DOCS':>8} {'BYTES':>12}  KEPT BY")
-    for manifest, moment in zip(manifests, moments, strict=True):
-        kept = ",".join(reasons(moment, moments, policy)) or "(pruned next run)"
+    why = backup.retention_reasons(
+        manifests, policy_from(settings), settings.backup_keep_other_days, utcnow()
+    )
+    print(f"{'ID':<18} {'KIND':<13} {'FINISHED':<22} {'DOCS':>8} {'BYTES':>12}  KEPT BY")
+    for manifest in manifests:
+        kept = ",".join(why[str(manifest["id"])]) or "(pruned next run)"
+        note = f"  — {manifest['note']}" if manifest.get("note") else ""
         print(
-            f"{manifest['id']:<18} {manifest['finishedAt']:<22} "
-            f"{manifest['totals']['documents']:>8} {manifest['archive']['size']:>12}  {kept}"
+            f"{manifest['id']:<18} {backup.kind_of(manifest):<13} {manifest['finishedAt']:<22} "
+            f"{manifest['totals']['documents']:>8} {manifest['archive']['size']:>12}  "
+            f"{kept}{note}"
         )
     return 0
 
@@ -139,20 +149,43 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return _verify(get_s3(), get_settings().backups_bucket, args.backup_id)
 
 
-def _record_restore(report: restore.RestoreReport) -> None:
-    """Audit entry in the restored database (its own audit log may just have been replaced)."""
+def _record_restore(report: restore.RestoreReport, safety: Document | None) -> None:
+    """Audit entry in the restored database (whose audit log the restore merged, not replaced)."""
+    details = {"source": report.source, "countsMatch": report.ok, "resumed": report.resumed}
+    if safety is not None:
+        details["safetyBackup"] = safety["id"]
     audit.record(
         db.get_client()[report.target_db],
         operator_actor(),
         "restore",
         "database",
         report.target_db,
-        details={"source": report.source, "countsMatch": report.ok, "resumed": report.resumed},
+        details=details,
     )
 
 
-def _print_report(report: restore.RestoreReport) -> int:
-    _record_restore(report)
+def _safety_backup(target: str, source: str) -> Document | None:
+    """Back up what the restore is about to overwrite, and say so."""
+    settings = get_settings()
+    safety = restore.safety_backup(
+        db.get_client(),
+        get_s3(),
+        settings.backups_bucket,
+        target,
+        source=source,
+        app_version=settings.app_version,
+    )
+    if safety is not None:
+        print(
+            f"safety backup {safety['id']} taken of database '{target}' "
+            f"({safety['totals']['documents']} documents); undo this restore with "
+            f"`fetms backup restore {safety['id']} --drop`"
+        )
+    return safety
+
+
+def _print_report(report: restore.RestoreReport, safety: Document | None) -> int:
+    _record_restore(report, safety)
     if report.resumed:
         print(f"resumed the unfinished restore of {report.source}")
     print(f"restored {report.source} into database '{report.target_db}'")
@@ -175,6 +208,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         manifest = backup.get_manifest(get_s3(), settings.backups_bucket, args.backup_id)
         manifest_count = len(manifest.get("collections", []))
+        safety = _safety_backup(target, f"backup {args.backup_id}") if args.drop else None
         bar, step = _progress("restore", manifest_count)
         report = restore.restore_backup(
             db.get_client(),
@@ -194,7 +228,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             "record: rerun the same command to complete it",
             2,
         ) from exc
-    return _print_report(report)
+    return _print_report(report, safety)
 
 
 def cmd_restore_dump(args: argparse.Namespace) -> int:
@@ -207,14 +241,11 @@ def cmd_restore_dump(args: argparse.Namespace) -> int:
         found = dumpformat.read_dump_directory(directory)
         if not found:
             raise CliError(f"no <collection>.bson files in {directory}")
+        source = f"dump {directory.resolve()}"
+        safety = _safety_backup(target, source) if args.drop else None
         bar, step = _progress("restore", len(found))
         report = restore.restore_directory(
-            db.get_client(),
-            directory,
-            target,
-            drop=args.drop,
-            source=f"dump {directory.resolve()}",
-            on_collection=step,
+            db.get_client(), directory, target, drop=args.drop, source=source, on_collection=step
         )
         bar.finish()
     except restore.RestoreRefused as exc:
@@ -223,13 +254,17 @@ def cmd_restore_dump(args: argparse.Namespace) -> int:
         raise CliError(
             f"MongoDB error during restore ({type(exc).__name__}); rerun to complete it", 2
         ) from exc
-    return _print_report(report)
+    return _print_report(report, safety)
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
     settings = get_settings()
     kept, deleted = backup.prune_backups(
-        get_s3(), settings.backups_bucket, policy_from(settings), dry_run=args.dry_run
+        get_s3(),
+        settings.backups_bucket,
+        policy_from(settings),
+        keep_other_days=settings.backup_keep_other_days,
+        dry_run=args.dry_run,
     )
     verb = "would delete" if args.dry_run else "deleted"
     print(f"kept {len(kept)} backups; {verb} {len(deleted)}")

@@ -87,7 +87,12 @@ def cmd_up(args: argparse.Namespace) -> int:
             return
         print(f"taking a backup before {len(todo)} migration(s)...")
         manifest = backup.create_backup(
-            ctx.db, get_s3(), settings.backups_bucket, app_version=settings.app_version
+            ctx.db,
+            get_s3(),
+            settings.backups_bucket,
+            app_version=settings.app_version,
+            kind=backup.PRE_MIGRATION,
+            note=f"before {len(todo)} migration(s)",
         )
         print(f"backup {manifest['id']} ({manifest['totals']['documents']} documents)")
 
