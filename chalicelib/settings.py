@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     )
     max_page_size: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # A response that does not match its declared model fails the request (tests) instead of
+    # being logged (production).
+    strict_responses: bool = False
 
     # Secrets (placeholders are refused outside local/test)
     jwt_secret: str = PLACEHOLDER_SECRET

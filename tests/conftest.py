@@ -30,6 +30,7 @@ def services() -> Iterator[dict[str, str]]:
             "BACKUPS_BUCKET": "fetms-backups-test",
             "CORS_ORIGINS": "https://spa.example.org,http://127.0.0.1:5173",
             "POWERTOOLS_METRICS_NAMESPACE": "FETMS",
+            "STRICT_RESPONSES": "true",
         }
         previous = {k: os.environ.get(k) for k in env}
         os.environ.update(env)

@@ -314,17 +314,32 @@ def _render(result: Any, spec: RouteSpec, request: Request) -> Response:
 
 
 def serialize(doc: Any, model: type[BaseModel] | None) -> Any:
-    """Shape a stored document with its output model; stored extras pass through unchanged."""
+    """Shape a stored document with its output model.
+
+    A document that does not match its model is a bug or legacy data: with
+    ``STRICT_RESPONSES`` (the test suite) it fails the request; in production it is logged and
+    the document is still shaped by the model's declared fields where possible.
+    """
     data = jsonable(doc)
     if model is None or not isinstance(data, dict):
         return data
     try:
         return model.model_validate(data).model_dump(mode="json", by_alias=True)
     except ValidationError:
+        if deps.current().settings.strict_responses:
+            raise
         logger.warning(
             "stored document does not match its output model", extra={"model": model.__name__}
         )
+        return _declared_only(data, model)
+
+
+def _declared_only(data: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """The fallback of a mismatch: closed models keep only their declared fields."""
+    if model.model_config.get("extra") != "ignore":
         return data
+    names = {f.alias or name for name, f in model.model_fields.items()}
+    return {k: v for k, v in data.items() if k in names}
 
 
 def _next_link(request: Request, page: Page) -> str:

@@ -76,6 +76,11 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
+# For response shapes that drop every field they do not declare (users, tokens): a stored field
+# reaches a client only once it is declared in the model.
+CLOSED = ConfigDict(extra="ignore", populate_by_name=True)
+
+
 class QueryModel(BaseModel):
     """Base of query-string models: values arrive as strings and are coerced; unknown keys fail."""
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import EmailStr, Field
 
-from chalicelib.models.base import InputModel, OutputModel, QueryModel, RequiredName
+from chalicelib.models.base import CLOSED, InputModel, OutputModel, QueryModel, RequiredName
 from chalicelib.models.common import StoredOut
 
 
@@ -59,6 +59,8 @@ class UserListQuery(QueryModel):
 
 
 class UserOut(StoredOut):
+    model_config = CLOSED
+
     email: str
     name: str
     role: str
@@ -73,6 +75,8 @@ class UserWithPasswordOut(UserOut):
 
 
 class TokenOut(OutputModel):
+    model_config = CLOSED
+
     accessToken: str
     tokenType: str = "Bearer"
     expiresAt: str

@@ -27,11 +27,12 @@ from chalicelib.services.tokens import (
     new_refresh_secret,
 )
 from chalicelib.services.users import (
+    PUBLIC_FIELDS,
     find_by_email,
     normalize_email,
+    public,
     revoke_sessions,
     set_password,
-    without_secret,
 )
 from chalicelib.settings import Settings
 
@@ -144,7 +145,7 @@ def refresh(
         access_expires,
         f"{session['_id']}.{new_secret}",
         session["expiresAt"],
-        without_secret(user),
+        public(user),
     )
 
 
@@ -206,7 +207,7 @@ def change_password(db: Db, actor: Actor, current: str, new: str, settings: Sett
 
 def me(db: Db, actor: Actor) -> Document:
     user = (
-        db[USERS].find_one({"_id": ObjectId(actor.user_id)}, {"passwordHash": 0})
+        db[USERS].find_one({"_id": ObjectId(actor.user_id)}, PUBLIC_FIELDS)
         if actor.user_id
         else None
     )
@@ -240,9 +241,7 @@ def open_session(
     access, access_expires = issue_access_token(
         _claims(user, session["_id"]), key, now, settings.access_token_minutes
     )
-    return IssuedTokens(
-        access, access_expires, f"{session['_id']}.{secret}", expires, without_secret(user)
-    )
+    return IssuedTokens(access, access_expires, f"{session['_id']}.{secret}", expires, public(user))
 
 
 def _refuse_if_locked(db: Db, account_key: str, now: datetime) -> None:

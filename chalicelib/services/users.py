@@ -26,7 +26,9 @@ from chalicelib.services.passwords import check_policy, hash_password
 from chalicelib.settings import get_settings
 
 WHAT = "User"
-PUBLIC_FIELDS: Document = {"passwordHash": 0}
+# The one public view of a user: every user a route returns is read or reduced through it.
+PUBLIC_KEYS = ("_id", "email", "name", "role", "active", "lastLoginAt", "createdAt", "updatedAt")
+PUBLIC_FIELDS: Document = {key: 1 for key in PUBLIC_KEYS} | {"__v": 1}
 
 
 def normalize_email(email: str) -> str:
@@ -62,13 +64,13 @@ def create_user(db: Db, data: UserCreate, actor: Actor) -> tuple[Document, str |
         }
     )
     try:
-        audit.audited_insert(db, actor, USERS, doc, action="user.create", shown=without_secret(doc))
+        audit.audited_insert(db, actor, USERS, doc, action="user.create", shown=public(doc))
     except DuplicateKeyError as exc:
         raise Conflict(
             detail=f"A user with e-mail {email} already exists",
             errors=[FieldError("email", "must be unique")],
         ) from exc
-    return without_secret(doc), generated
+    return public(doc), generated
 
 
 def list_users(db: Db, *, include_inactive: bool, limit: int, offset: int) -> Page:
@@ -113,7 +115,7 @@ def update_user(
         )
         if "role" in changes or changes.get("active") is False:
             revoke_sessions(db, oid, session=session)
-        after = without_secret(updated)
+        after = public(updated)
         audit.record(
             db, actor, "user.update", USERS, oid, before=before, after=after, session=session
         )
@@ -139,7 +141,7 @@ def reset_password(db: Db, user_id: str, actor: Actor) -> tuple[Document, str]:
         )
         revoke_sessions(db, oid, session=session)
         audit.record(db, actor, "user.password-reset", USERS, oid, session=session)
-        return without_secret(updated)
+        return public(updated)
 
     return in_transaction(db, write), password
 
@@ -163,8 +165,9 @@ def revoke_sessions(db: Db, user_oid: object, session: ClientSession | None = No
     return result.modified_count
 
 
-def without_secret(doc: Document) -> Document:
-    return {k: v for k, v in doc.items() if k != "passwordHash"}
+def public(doc: Document) -> Document:
+    """Only the public fields of a stored user (never a hash or anything added later)."""
+    return {k: v for k, v in doc.items() if k in PUBLIC_FIELDS}
 
 
 def _oid_or_none(value: str | None) -> object:

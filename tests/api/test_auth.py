@@ -151,7 +151,7 @@ def test_account_lockout_grows_and_hides_existence(
         assert locked.header("Retry-After") == "60"
     clock.advance(61)
     for _ in range(5):
-        login(anon, "v@example.org", "wrong-password-x")
+        assert login(anon, "v@example.org", "wrong-password-x").status == 401
     second = login(anon, "v@example.org", TEST_PASSWORD)
     assert second.status == 429
     assert second.header("Retry-After") == "120"
@@ -219,3 +219,86 @@ def test_audit_records_logins(anon: Api, db: Any) -> None:
         "password" not in json.dumps(e, default=str).lower()
         for e in db.auditlog.find({}, {"_id": 0})
     )
+
+
+def test_a_successful_login_clears_the_failure_count(
+    anon: Api, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_clock(monkeypatch)
+    make_user(db, "viewer", email="v@example.org")
+    for _ in range(4):
+        assert login(anon, "v@example.org", "wrong-password-x").status == 401
+    assert login(anon, "v@example.org", TEST_PASSWORD).status == 200
+    # Four more failures would lock the account had the first four still counted.
+    for _ in range(4):
+        assert login(anon, "v@example.org", "wrong-password-x").status == 401
+    assert login(anon, "v@example.org", TEST_PASSWORD).status == 200
+
+
+def test_a_lockout_starts_a_fresh_count(
+    anon: Api, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = install_clock(monkeypatch)
+    make_user(db, "viewer", email="v@example.org")
+    for _ in range(5):
+        assert login(anon, "v@example.org", "wrong-password-x").status == 401
+    assert login(anon, "v@example.org", TEST_PASSWORD).status == 429
+    clock.advance(61)
+    for _ in range(4):
+        assert login(anon, "v@example.org", "wrong-password-x").status == 401
+    assert login(anon, "v@example.org", TEST_PASSWORD).status == 200
+
+
+def test_refresh_gives_a_working_access_token(anon: Api, db: Any) -> None:
+    make_user(db, "viewer", email="v@example.org")
+    first = login(anon, "v@example.org", TEST_PASSWORD).body
+    renewed = anon.post("/api/auth/refresh", {"refreshToken": first["refreshToken"]})
+    assert renewed.status == 200
+    headers = {"Authorization": f"Bearer {renewed.body['accessToken']}"}
+    me = anon.get("/api/auth/me", headers=headers)
+    assert me.status == 200 and me.body["email"] == "v@example.org"
+    assert renewed.body["user"]["email"] == "v@example.org"
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["garbage", "a.b", ".", "x" * 24 + ".secret", "6b1031b8ba17847cbb15e209.", "..", "a" * 5000],
+)
+def test_malformed_refresh_tokens_are_401(anon: Api, token: str) -> None:
+    result = anon.post("/api/auth/refresh", {"refreshToken": token})
+    assert result.status in (400, 401), result.body
+    assert result.header("Content-Type") == "application/problem+json"
+
+
+def test_a_password_change_changes_only_the_callers_password(anon: Api, db: Any) -> None:
+    make_user(db, "viewer", email="first@example.org")
+    make_user(db, "editor", email="second@example.org")
+    tokens = login(anon, "second@example.org", TEST_PASSWORD).body
+    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    new = "An-entirely-new-passphrase-42"
+    changed = anon.post(
+        "/api/auth/password",
+        {"currentPassword": TEST_PASSWORD, "newPassword": new},
+        headers=headers,
+    )
+    assert changed.status == 204
+    assert login(anon, "second@example.org", new).status == 200
+    assert login(anon, "first@example.org", TEST_PASSWORD).status == 200
+    assert login(anon, "first@example.org", new).status == 401
+
+
+def test_no_route_ever_returns_a_password_hash(api: Api, anon: Api, db: Any) -> None:
+    user = make_user(db, "editor", email="ed@example.org")
+    tokens = login(anon, "ed@example.org", TEST_PASSWORD).body
+    headers = {"Authorization": f"Bearer {tokens['accessToken']}"}
+    answers = [
+        tokens,
+        anon.get("/api/auth/me", headers=headers).body,
+        api.get("/api/users").body,
+        api.get(f"/api/users/{user['_id']}").body,
+        api.patch(f"/api/users/{user['_id']}", {"name": "Ed"}).body,
+        api.post("/api/users", {"email": "n@example.org", "name": "N", "role": "viewer"}).body,
+        api.post(f"/api/users/{user['_id']}/reset-password", {}).body,
+    ]
+    text = json.dumps(answers)
+    assert "argon2" not in text and "passwordHash" not in text

@@ -138,3 +138,85 @@ def test_kanban_columns_in_order_with_cards(api: Api, db: Any) -> None:
     assert len(capped[1]["teachers"]) == 1
     assert capped[1]["count"] == 2
     assert api.get("/api/pipeline?projectId=bad").status == 400
+
+
+def test_partial_reorder_puts_the_listed_first_and_shifts_the_rest(api: Api, db: Any) -> None:
+    target = stage(api, "Offer")
+    a, b, c = (make_teacher(db, pipelineStage=target, pipelineOrder=i) for i in range(3))
+    d = make_teacher(db, pipelineOrder=0)  # uncategorized
+    e = make_teacher(db, pipelineOrder=1)
+    assert api.put(REORDER, {"stage": target, "teacherIds": [str(d["_id"])]}).status == 200
+
+    def order(stage_value: str) -> list[str]:
+        found = db.teachers.find({"pipelineStage": stage_value}).sort("pipelineOrder", 1)
+        return [str(t["_id"]) for t in found]
+
+    def positions(stage_value: str) -> list[int]:
+        found = db.teachers.find({"pipelineStage": stage_value}).sort("pipelineOrder", 1)
+        return [t["pipelineOrder"] for t in found]
+
+    assert order(target) == [str(d["_id"]), str(a["_id"]), str(b["_id"]), str(c["_id"])]
+    assert positions(target) == [0, 1, 2, 3]
+    assert order("uncategorized") == [str(e["_id"])]
+    assert positions("uncategorized") == [0], "the column it left closes its gap"
+    assert api.put(REORDER, {"stage": target, "teacherIds": [str(c["_id"])]}).status == 200
+    assert order(target) == [str(c["_id"]), str(d["_id"]), str(a["_id"]), str(b["_id"])]
+    assert positions(target) == [0, 1, 2, 3]
+
+
+def test_a_failure_inside_the_reorder_writes_nothing(
+    api: Api, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk write, the renumbering and the audit entries are one transaction."""
+    from chalicelib.services import positions
+
+    target = stage(api, "Offer")
+    teachers = [make_teacher(db, pipelineOrder=i) for i in range(3)]
+    before = snapshot(db)
+    audit_before = db.auditlog.count_documents({})
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("failure after the bulk write")
+
+    monkeypatch.setattr(positions, "renumber", broken)
+    ids = [str(t["_id"]) for t in teachers]
+    result = api.put(REORDER, {"stage": target, "teacherIds": ids})
+    assert result.status == 500
+    assert snapshot(db) == before, "the bulk write was rolled back with the rest"
+    assert db.auditlog.count_documents({}) == audit_before
+
+
+def test_stage_moves_are_audited_on_the_teacher_that_moved(api: Api, db: Any) -> None:
+    target = stage(api, "Offer")
+    mover = make_teacher(db)
+    stayer = make_teacher(db, pipelineStage=target, pipelineOrder=0)
+    ids = [str(mover["_id"]), str(stayer["_id"])]
+    assert api.put(REORDER, {"stage": target, "teacherIds": ids}).status == 200
+    moves = list(db.auditlog.find({"action": "stage_move"}))
+    assert [m["entityId"] for m in moves] == [str(mover["_id"])]
+    assert moves[0]["entity"] == "teachers"
+    assert moves[0]["changes"] == [
+        {"field": "pipelineStage", "from": "uncategorized", "to": target}
+    ]
+    summary = db.auditlog.find_one({"action": "pipeline_reorder"})
+    assert summary["details"] == {"stage": target, "teachers": 2, "moved": 1}
+
+
+def test_empty_kanban_columns_count_zero(api: Api, db: Any) -> None:
+    empty = stage(api, "Nobody here")
+    full = stage(api, "Somebody")
+    make_teacher(db, pipelineStage=full, pipelineOrder=0)
+    columns = {c["_id"]: c for c in api.get("/api/pipeline").body}
+    assert columns[empty]["count"] == 0 and columns[empty]["teachers"] == []
+    assert columns[full]["count"] == 1
+    assert columns["uncategorized"]["count"] == 0
+
+
+@pytest.mark.parametrize("bad", ["zzzzzzzzzzzzzzzzzzzzzzzz", "ABCDEFGHIJKLMNOPQRSTUVWX", "1" * 25])
+def test_a_stage_id_that_is_not_hex_is_400(api: Api, db: Any, bad: str) -> None:
+    teacher = make_teacher(db)
+    moved = api.put(REORDER, {"stage": bad, "teacherIds": [str(teacher["_id"])]})
+    assert moved.status == 400, moved.body
+    assert api.put(f"/api/teachers/{teacher['_id']}", {"pipelineStage": bad}).status == 400
+    assert api.delete(f"/api/stages/{bad}").status == 400
+    assert api.put(f"/api/stages/{bad}", {"title": "x"}).status == 400
