@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -21,7 +22,19 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
         return super().serialize(scrub(log))
 
 
+def xray_sdk_available() -> bool:
+    """Whether the X-Ray SDK can be imported. It is not bundled: it depends on botocore, which
+    would double the package (the Lambda runtime has its own). Lambda's active tracing records
+    every invocation without it; attaching the Powertools layer adds detailed subsegments."""
+    try:
+        return importlib.util.find_spec("aws_xray_sdk") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 # Tracer disables itself outside Lambda; POWERTOOLS_* variables are set per stage in .chalice.
+# It imports the X-Ray SDK as soon as it is created (even disabled), which would fail the whole
+# function without it: it exists only where the SDK does.
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
+tracer: Tracer | None = Tracer(service=SERVICE) if xray_sdk_available() else None

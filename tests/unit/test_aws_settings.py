@@ -118,3 +118,33 @@ def test_writes_use_the_stage_key_when_configured(
             assert {name: value} in s3.kw["Conditions"]
     finally:
         reset_settings()
+
+
+def test_the_api_module_loads_in_lambda_without_the_xray_sdk() -> None:
+    """The bundle leaves the X-Ray SDK out (it drags in botocore); importing the app inside a
+    Lambda environment must still work, without a Tracer instead of crashing."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys\n"
+        "sys.modules['aws_xray_sdk'] = None\n"
+        "sys.modules['aws_xray_sdk.core'] = None\n"
+        "import app\n"
+        "from chalicelib.observability import tracer\n"
+        "print('no tracer' if tracer is None else 'tracer')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
+    env.update({"AWS_LAMBDA_FUNCTION_NAME": "fetms-api", "AWS_DEFAULT_REGION": "us-east-1"})
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("no tracer")
