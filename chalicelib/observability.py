@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -37,4 +38,10 @@ def xray_sdk_available() -> bool:
 # function without it: it exists only where the SDK does.
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
-tracer: Tracer | None = Tracer(service=SERVICE) if xray_sdk_available() else None
+
+
+@lru_cache(maxsize=1)
+def get_tracer() -> Tracer | None:
+    """The powertools Tracer where the X-Ray SDK exists (created on first use: the SDK takes
+    ~0.4 s to import)."""
+    return Tracer(service=SERVICE) if xray_sdk_available() else None

@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.settings import Settings, get_settings
@@ -32,6 +30,9 @@ def make_client(
     max_attempts: int | None = None,
 ) -> Any:
     """An S3 client with bounded connect/read timeouts and retries (settings, or tighter)."""
+    import boto3  # ~0.1 s: loaded by the first request that needs S3, not at cold start
+    from botocore.config import Config
+
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": "path"} if settings.s3_endpoint_url else {},

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from chalice.app import Cron
 
 from chalicelib import db
 from chalicelib.db import Document
 from chalicelib.jobs.alert_metrics import run_alert_metrics
-from chalicelib.jobs.backup import scheduled_backup
 from chalicelib.jobs.common import run_job
 from chalicelib.jobs.expiry_notifications import run_expiry_notices
 from chalicelib.jobs.index_check import run_index_check
@@ -35,12 +33,16 @@ NOTICES_CRON = Cron(0, 1, "*", "*", "?", "*")  # 09:00 in Taiwan
 
 
 def make_ses(settings: Settings) -> Any:
+    import boto3  # loaded by the function that sends mail, not by every cold start
+
     return boto3.client(
         "ses", region_name=settings.aws_region, endpoint_url=settings.ses_endpoint_url
     )
 
 
 def nightly_backup() -> Document:
+    from chalicelib.jobs.backup import scheduled_backup  # boto3's transfer manager: load on use
+
     settings = get_settings()
     return run_job(
         "backup",

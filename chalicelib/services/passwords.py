@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from chalicelib.errors import FieldError, ValidationFailed
 
-_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's recommended parameters."""
+    return PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Hashed on first use (~0.1 s), not at every cold start."""
+    return _hasher().hash("timing-equaliser-not-a-password")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Constant-work check: an unknown user is verified against a dummy hash (same timing)."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        verified = _hasher().verify(stored_hash or _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+    return verified and stored_hash is not None
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)
+    return _hasher().check_needs_rehash(stored_hash)
 
 
 MAX_PASSWORD_LENGTH = 256

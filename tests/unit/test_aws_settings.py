@@ -133,8 +133,8 @@ def test_the_api_module_loads_in_lambda_without_the_xray_sdk() -> None:
         "sys.modules['aws_xray_sdk'] = None\n"
         "sys.modules['aws_xray_sdk.core'] = None\n"
         "import app\n"
-        "from chalicelib.observability import tracer\n"
-        "print('no tracer' if tracer is None else 'tracer')\n"
+        "from chalicelib.observability import get_tracer\n"
+        "print('no tracer' if get_tracer() is None else 'tracer')\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
     env.update({"AWS_LAMBDA_FUNCTION_NAME": "fetms-api", "AWS_DEFAULT_REGION": "us-east-1"})
