@@ -34,6 +34,7 @@ from infra.components.gateway_responses import sam_gateway_responses
 from infra.config import StageConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+COMPRESS_ABOVE_BYTES = 1024
 ALIAS = "live"
 # Chalice function name → logical id in the packaged template.
 FUNCTIONS: dict[str, str] = {
@@ -268,6 +269,9 @@ class ChaliceApi(Construct):
         api = self.rest_api
         api.add_property_override("Name", self.api_name)
         api.add_property_override("TracingEnabled", True)
+        # Answers over 1 kB are gzip-compressed for clients that accept it (a 1,000-teacher list:
+        # ~1 MB of JSON → ~80 kB); CloudFront passes the API through uncached and uncompressed.
+        api.add_property_override("MinimumCompressionSize", COMPRESS_ABOVE_BYTES)
         api.add_property_override(
             "MethodSettings",
             [

@@ -153,3 +153,24 @@ def test_impossible_framing_is_refused(live_api: str, header: bytes, status: byt
     answer = raw_exchange(live_api, request)
     assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
     assert b"application/problem+json" in answer
+
+
+def test_answers_over_a_kilobyte_are_gzipped_for_clients_that_accept_it(
+    live_api: str, db: Any
+) -> None:
+    from tests.support.factories import make_teacher
+
+    for i in range(30):
+        make_teacher(db, firstName=f"T{i}", email=f"t{i}@example.org")
+    headers = bearer(db, "viewer")
+    url = live_api + "/api/teachers?limit=30"
+    zipped = requests.get(url, headers={**headers, "Accept-Encoding": "gzip"}, timeout=10)
+    assert zipped.status_code == 200
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert int(zipped.headers["Content-Length"]) < len(zipped.content) / 3
+    assert len(zipped.json()) == 30
+    plain = requests.get(url, headers={**headers, "Accept-Encoding": "identity"}, timeout=10)
+    assert "Content-Encoding" not in plain.headers
+    assert plain.json() == zipped.json()
+    small = requests.get(live_api + "/api/health", headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert "Content-Encoding" not in small.headers, "small answers are not worth compressing"

@@ -158,6 +158,9 @@ def test_api_stage_is_regional_throttled_traced_and_access_logged(synth: Synth, 
     api = synth.templates[stage]["Resources"]["RestAPI"]["Properties"]
     assert api["EndpointConfiguration"] == "REGIONAL"
     assert api["TracingEnabled"] is True
+    assert api["MinimumCompressionSize"] == 1024
+    [rest_api] = synth.expanded_resources(stage, "AWS::ApiGateway::RestApi").values()
+    assert rest_api["Properties"]["MinimumCompressionSize"] == 1024
     [settings] = api["MethodSettings"]
     assert settings["ThrottlingRateLimit"] == config.throttling.rate_limit
     assert settings["ThrottlingBurstLimit"] == config.throttling.burst_limit

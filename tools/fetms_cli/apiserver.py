@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import os
 import signal
@@ -46,6 +47,7 @@ from chalice.local import (
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+COMPRESS_ABOVE_BYTES = 1024  # infra sets the same MinimumCompressionSize on the REST API
 BODY_READ_TIMEOUT_SECONDS = 5.0
 IDLE_CONNECTION_SECONDS = 30.0
 
@@ -167,6 +169,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, headers: dict[str, Any], body: str | bytes | None) -> None:
         data = body.encode() if isinstance(body, str) else (body or b"")
+        if self._compressible(headers, data):
+            data = gzip.compress(data, compresslevel=5)
+            headers = {**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
         self.send_response(status)
         for name, value in headers.items():
             if name.lower() == "content-length":
@@ -177,6 +182,14 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and data:
             self.wfile.write(data)
+
+    def _compressible(self, headers: dict[str, Any], data: bytes) -> bool:
+        """As API Gateway with ``MinimumCompressionSize``: over 1 kB, when the client accepts."""
+        accepted = (self.headers.get("Accept-Encoding") or "").lower()
+        kind = str(next((v for k, v in headers.items() if k.lower() == "content-type"), ""))
+        already = any(k.lower() == "content-encoding" for k in headers)
+        textual = kind.startswith(("application/json", "application/problem+json", "text/"))
+        return len(data) > COMPRESS_ABOVE_BYTES and "gzip" in accepted and textual and not already
 
     def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
