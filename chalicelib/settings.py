@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     mongo_port: int = Field(default=27018, ge=1, le=65535)
     s3_port: int = Field(default=4569, ge=1, le=65535)
+    spa_port: int = Field(default=5173, ge=1, le=65535)
     local_data_dir: str = ".local"
 
     @model_validator(mode="before")

@@ -26,6 +26,7 @@ from chalicelib.models.documents import (
     BoxReorder,
     BoxUpdate,
     CoreDocumentFields,
+    DocumentHistoryOut,
     DownloadOut,
     DownloadQuery,
     TeacherFilesOut,
@@ -164,7 +165,13 @@ def adhoc_document_url(req: ApiRequest, id: str, doc_id: str) -> dict[str, Any]:
     return result
 
 
-@route(bp, f"{T}/documents/history", summary="The teacher's file history, newest first")
+@route(
+    bp,
+    f"{T}/documents/history",
+    summary="The teacher's file history, newest first",
+    response=DocumentHistoryOut,
+    many=True,
+)
 def document_history(req: ApiRequest, id: str) -> list[dict[str, Any]]:
     return file_history.document_history(req.db, id)
 

@@ -32,6 +32,7 @@ from chalicelib.errors import (
     dependency_unavailable,
     internal_error_problem,
 )
+from chalicelib.models.base import PresentOut
 from chalicelib.observability import logger
 from chalicelib.serialization import dumps, jsonable
 from chalicelib.services.actor import Actor
@@ -324,7 +325,11 @@ def serialize(doc: Any, model: type[BaseModel] | None) -> Any:
     if model is None or not isinstance(data, dict):
         return data
     try:
-        return model.model_validate(data).model_dump(mode="json", by_alias=True)
+        shaped = model.model_validate(data)
+        if isinstance(shaped, PresentOut):
+            shaped.model_fields_set.update(shaped.ALWAYS)
+            return shaped.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return shaped.model_dump(mode="json", by_alias=True)
     except ValidationError:
         if deps.current().settings.strict_responses:
             raise

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from bson import ObjectId
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
@@ -79,6 +79,19 @@ class OutputModel(BaseModel):
 # For response shapes that drop every field they do not declare (users, tokens): a stored field
 # reaches a client only once it is declared in the model.
 CLOSED = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class PresentOut(OutputModel):
+    """A response shape that returns only the keys the stored document has.
+
+    Declaring a field documents it in the OpenAPI document (and so in the SPA's generated client)
+    without adding ``null`` keys to responses: a field the document lacks stays absent, as it
+    always was. Fields named in ``ALWAYS`` are returned with their default when absent. Nested
+    models follow the same rule when the response model is a ``PresentOut``
+    (``routing.serialize`` dumps it with ``exclude_unset``).
+    """
+
+    ALWAYS: ClassVar[frozenset[str]] = frozenset()
 
 
 class QueryModel(BaseModel):

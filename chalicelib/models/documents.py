@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field
 
@@ -11,12 +11,14 @@ from chalicelib.models.base import (
     ObjectIdStr,
     OutputModel,
     PageQuery,
+    PresentOut,
     QueryModel,
     RequiredName,
     ShortText,
     UtcDateTime,
 )
 from chalicelib.models.common import StoredOut
+from chalicelib.models.teachers import AdhocDocumentOut, DocumentBoxOut, DocumentsOut
 
 CoreType = Literal["passport", "arc", "contract", "workPermit"]
 UploadKind = Literal["avatar", "passport", "arc", "contract", "workPermit", "adhoc"]
@@ -130,13 +132,45 @@ class AdhocFields(InputModel):
     boxId: BoxRef = None
 
 
-class TeacherFilesOut(StoredOut):
+class TeacherFilesOut(StoredOut, PresentOut):
     """The teacher document after a file operation (FETMS answers with the whole teacher)."""
 
+    ALWAYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "createdAt",
+            "updatedAt",
+            "version",
+            "profilePicture",
+            "documents",
+            "documentBoxes",
+            "otherDocuments",
+        }
+    )
+
     profilePicture: str | None = None
-    documents: dict[str, dict[str, object]] | None = None
-    documentBoxes: list[dict[str, object]] = Field(default_factory=list)
-    otherDocuments: list[dict[str, object]] = Field(default_factory=list)
+    documents: DocumentsOut | None = None
+    documentBoxes: list[DocumentBoxOut] = Field(default_factory=list)
+    otherDocuments: list[AdhocDocumentOut] = Field(default_factory=list)
+
+
+class DocumentHistoryOut(PresentOut):
+    """One entry of a teacher's file history (every upload, replacement and removal)."""
+
+    id: str = Field(alias="_id")
+    type: str = Field(description="avatar, passport, arc, contract, workPermit or adhoc")
+    action: str
+    at: str | None = None
+    by: str | None = None
+    byId: str | None = None
+    filePath: str | None = None
+    fileName: str | None = None
+    contentType: str | None = None
+    size: int | None = None
+    uploadId: str | None = None
+    docId: str | None = None
+    name: str | None = None
+    previousFilePath: str | None = None
 
 
 class VaultQuery(PageQuery):

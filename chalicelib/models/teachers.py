@@ -10,7 +10,7 @@ sends a whole loaded teacher, but they are ignored: only the documents routes wr
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, EmailStr, Field
 
@@ -19,6 +19,7 @@ from chalicelib.models.base import (
     LongText,
     ObjectIdStr,
     OutputModel,
+    PresentOut,
     QueryModel,
     ShortText,
     UtcDateTime,
@@ -280,6 +281,11 @@ class TeacherFilterQuery(QueryModel):
     degree: str | None = Field(default=None, max_length=200)
     expiringDocument: ExpiringDocument | None = None
     expiringWithinDays: int | None = Field(default=None, ge=0, le=3650)
+    salaryRange: str | None = Field(
+        default=None,
+        max_length=50,
+        description="A dashboard salary label: '60000-70000' ([a, b)), '80000+' or 'Unspecified'.",
+    )
     search: str | None = Field(default=None, max_length=200)
     sort: SortField = "createdAt"
     order: Literal["asc", "desc"] | None = None
@@ -314,25 +320,239 @@ class DashboardQuery(QueryModel):
     seniority: str | None = Field(default=None, max_length=50)
 
 
-class TeacherOut(SoftDeletableOut):
+IsoDate = str | None
+"""Dates in responses: ISO-8601 UTC strings (``...Z``)."""
+
+
+class NationalityOut(PresentOut):
+    chinese: str | None = None
+    english: str | None = None
+
+
+class AddressOut(PresentOut):
+    taiwan: str | None = None
+    home: str | None = None
+
+
+class PersonalInfoOut(PresentOut):
+    chineseName: str | None = None
+    englishName: str | None = None
+    serviceSchool: str | None = None
+    nationality: NationalityOut | None = None
+    phone: str | None = None
+    dob: IsoDate = None
+    gender: str | None = None
+    address: AddressOut | None = None
+    hiringStatus: str | None = None
+
+
+class EmergencyContactOut(PresentOut):
+    name: str | None = None
+    relationship: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class PassportDetailsOut(PresentOut):
+    number: str | None = None
+    expiryDate: IsoDate = None
+    issuingCountry: str | None = None
+    issuingAuthority: str | None = None
+    issueDate: IsoDate = None
+
+
+class EducationOut(PresentOut):
+    degree: str | None = None
+    major: str | None = None
+    school: str | None = None
+
+
+class TeachingLicenseOut(PresentOut):
+    expiryDate: IsoDate = None
+
+
+class CriminalRecordOut(PresentOut):
+    issueDate: IsoDate = None
+
+
+class WorkPermitDetailsOut(PresentOut):
+    issueDate: IsoDate = None
+    expiryDate: IsoDate = None
+    startDate: IsoDate = None
+    permitNumber: str | None = None
+
+
+class ContractDetailsOut(PresentOut):
+    contractStartDate: IsoDate = None
+    contractEndDate: IsoDate = None
+    payStartDate: IsoDate = None
+    payEndDate: IsoDate = None
+    senioritySalary: str | int | float | None = None
+    seniorityLeave: str | int | float | None = None
+    salary: int | float | str | None = Field(
+        default=None, description="A number (FETMS data may hold a numeric string)."
+    )
+    hasSalaryIncrease: bool | None = None
+    salaryIncreaseDate: IsoDate = None
+    estimatedPromotedSalary: int | float | str | None = None
+
+
+class ArcDetailsOut(PresentOut):
+    expiryDate: IsoDate = None
+    purpose: str | None = None
+
+
+class CoreDocumentOut(PresentOut):
+    number: str | None = None
+    expiryDate: IsoDate = None
+    status: Literal["missing", "valid", "expired"] | None = None
+    filePath: str | None = Field(default=None, description="S3 key of the current file.")
+    fileName: str | None = None
+    contentType: str | None = None
+    size: int | None = None
+    uploadedAt: IsoDate = None
+
+
+class DocumentsOut(PresentOut):
+    passport: CoreDocumentOut | None = None
+    arc: CoreDocumentOut | None = None
+    contract: CoreDocumentOut | None = None
+    workPermit: CoreDocumentOut | None = None
+
+
+class DocumentBoxOut(PresentOut):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    order: int | None = None
+
+
+class AdhocDocumentOut(PresentOut):
+    id: str = Field(alias="_id")
+    name: str | None = None
+    filePath: str | None = None
+    uploadDate: IsoDate = None
+    boxId: str | None = Field(default=None, description="null: uncategorized")
+    fileName: str | None = None
+    contentType: str | None = None
+    size: int | None = None
+
+
+class StageHistoryOut(PresentOut):
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    at: IsoDate = None
+    by: str | None = None
+
+
+class SchoolNameOut(PresentOut):
+    chinese: str | None = None
+    english: str | None = None
+
+
+class SchoolRefOut(PresentOut):
+    """The populated ``school`` of a teacher."""
+
+    id: str = Field(alias="_id")
+    name: SchoolNameOut | None = None
+    address: SchoolNameOut | None = None
+    isDeleted: bool | None = None
+
+
+class ProjectRefOut(PresentOut):
+    """The populated ``project`` of a teacher."""
+
+    id: str = Field(alias="_id")
+    name: str | None = None
+    code: str | None = None
+    isActive: bool | None = None
+
+
+class TeacherOut(SoftDeletableOut, PresentOut):
+    """A teacher as stored (FETMS fields); sections the teacher lacks are absent."""
+
+    ALWAYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "createdAt",
+            "updatedAt",
+            "version",
+            "isDeleted",
+            "deletedAt",
+            "deletedBy",
+            "firstName",
+            "lastName",
+            "email",
+            "school",
+            "project",
+            "pipelineStage",
+            "pipelineOrder",
+        }
+    )
+
     firstName: str | None = None
+    middleName: str | None = None
     lastName: str | None = None
     email: str | None = None
-    school: Any = None
-    project: Any = None
+    school: SchoolRefOut | str | None = Field(
+        default=None, description="Populated on reads ({_id, name, address}); an id elsewhere."
+    )
+    project: ProjectRefOut | str | None = None
     pipelineStage: str | None = None
     pipelineOrder: int | float | None = None
+    profilePicture: str | None = None
+    remarks: str | None = None
+    personalInfo: PersonalInfoOut | None = None
+    emergencyContact: EmergencyContactOut | None = None
+    passportDetails: PassportDetailsOut | None = None
+    education: EducationOut | None = None
+    teachingLicense: TeachingLicenseOut | None = None
+    criminalRecord: CriminalRecordOut | None = None
+    workPermitDetails: WorkPermitDetailsOut | None = None
+    contractDetails: ContractDetailsOut | None = None
+    arcDetails: ArcDetailsOut | None = None
+    documents: DocumentsOut | None = None
+    documentBoxes: list[DocumentBoxOut] | None = None
+    otherDocuments: list[AdhocDocumentOut] | None = None
+    stageHistory: list[StageHistoryOut] | None = Field(
+        default=None, description="GET by id only (lists leave it out)."
+    )
 
 
-class PipelineColumnOut(OutputModel):
+class PipelineCardOut(PresentOut):
+    """A kanban card: the few teacher fields a column shows."""
+
+    id: str = Field(alias="_id")
+    firstName: str | None = None
+    middleName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    profilePicture: str | None = None
+    school: str | None = Field(default=None, description="School id (not populated).")
+    project: str | None = None
+    pipelineStage: str | None = None
+    pipelineOrder: int | float | None = None
+    personalInfo: PersonalInfoOut | None = None
+    arcDetails: ArcDetailsOut | None = None
+    workPermitDetails: WorkPermitDetailsOut | None = None
+    passportDetails: PassportDetailsOut | None = None
+    teachingLicense: TeachingLicenseOut | None = None
+    updatedAt: IsoDate = None
+    version: int | None = Field(default=None, alias="__v")
+
+
+class PipelineColumnOut(PresentOut):
     """One kanban column: a stage (or ``uncategorized``) with its first cards in order."""
+
+    ALWAYS: ClassVar[frozenset[str]] = frozenset(
+        {"id", "title", "order", "isEmployed", "count", "teachers"}
+    )
 
     id: str = Field(alias="_id")
     title: str
     order: int = 0
     isEmployed: bool = False
     count: int = Field(default=0, description="Teachers in the column (cards may be fewer).")
-    teachers: list[dict[str, Any]] = Field(default_factory=list)
+    teachers: list[PipelineCardOut] = Field(default_factory=list)
 
 
 class ReorderOut(OutputModel):

@@ -19,13 +19,26 @@ class Role(StrEnum):
 ROLE_RANK = {Role.VIEWER.value: 1, Role.EDITOR.value: 2, Role.ADMIN.value: 3}
 
 
+COOKIE_FLAG_DESCRIPTION = (
+    "Browsers: deliver the refresh token as an HttpOnly cookie scoped to /api/auth instead of "
+    "in the JSON body (which then has refreshToken: null)."
+)
+
+
 class LoginRequest(InputModel):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=256)
+    refreshCookie: bool = Field(default=False, description=COOKIE_FLAG_DESCRIPTION)
 
 
 class RefreshRequest(InputModel):
-    refreshToken: str = Field(min_length=20, max_length=200)
+    refreshToken: str | None = Field(
+        default=None,
+        min_length=20,
+        max_length=200,
+        description="Omit (with refreshCookie: true) to use the refresh cookie.",
+    )
+    refreshCookie: bool = Field(default=False, description=COOKIE_FLAG_DESCRIPTION)
 
 
 class LogoutRequest(InputModel):
@@ -80,6 +93,8 @@ class TokenOut(OutputModel):
     accessToken: str
     tokenType: str = "Bearer"
     expiresAt: str
-    refreshToken: str
+    refreshToken: str | None = Field(
+        description="null when the refresh token was set as a cookie (refreshCookie)"
+    )
     refreshExpiresAt: str
     user: UserOut

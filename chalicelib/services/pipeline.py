@@ -33,6 +33,10 @@ CARD_FIELDS: Document = {
     "personalInfo.serviceSchool": 1,
     "personalInfo.nationality": 1,
     "personalInfo.hiringStatus": 1,
+    "arcDetails.expiryDate": 1,
+    "workPermitDetails.expiryDate": 1,
+    "passportDetails.expiryDate": 1,
+    "teachingLicense.expiryDate": 1,
     "updatedAt": 1,
     "__v": 1,
 }

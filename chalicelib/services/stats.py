@@ -163,20 +163,39 @@ def _seniority_label(lower: Any) -> str:
 # --- filters -------------------------------------------------------------------------------
 
 
-def salary_condition(value: str) -> Document:
-    """``a-b`` → ``[a, b)``, ``a+`` → ``[a, ∞)``, ``Unspecified`` → no (valid) numeric salary."""
+def salary_bounds(value: str) -> tuple[int, int] | None:
+    """``a-b`` → ``(a, b)``, ``a+`` → ``(a, unbounded)``, ``Unspecified`` → None (the labels)."""
     if value.strip().lower() == "unspecified":
-        return _outside("_salary", SALARY_EDGES[0])
+        return None
     closed = _RANGE.match(value)
     if closed and int(closed.group(1)) < int(closed.group(2)):
-        return {"_salary": {"$gte": int(closed.group(1)), "$lt": int(closed.group(2))}}
+        return int(closed.group(1)), int(closed.group(2))
     opened = _OPEN_RANGE.match(value)
     if opened:
-        return {"_salary": {"$gte": int(opened.group(1)), "$lt": _UNBOUNDED}}
+        return int(opened.group(1)), _UNBOUNDED
     raise ValidationFailed(
         detail="salaryRange must look like '60000-70000', '80000+' or 'Unspecified'",
         errors=[FieldError("salaryRange", "unrecognised salary range")],
     )
+
+
+def salary_condition(value: str) -> Document:
+    """``a-b`` → ``[a, b)``, ``a+`` → ``[a, ∞)``, ``Unspecified`` → no (valid) numeric salary."""
+    bounds = salary_bounds(value)
+    if bounds is None:
+        return _outside("_salary", SALARY_EDGES[0])
+    return {"_salary": {"$gte": bounds[0], "$lt": bounds[1]}}
+
+
+def salary_match(value: str) -> Document:
+    """The same selection as :func:`salary_condition` on stored teachers (a ``$match`` stage
+    condition with ``$expr``), for the list and the export."""
+    bounds = salary_bounds(value)
+    low, high = bounds if bounds is not None else (SALARY_EDGES[0], _UNBOUNDED)
+    inside: Document = {
+        "$and": [{"$gte": [_SALARY_NUMBER, low]}, {"$lt": [_SALARY_NUMBER, high]}]
+    }
+    return {"$expr": inside if bounds is not None else {"$not": [inside]}}
 
 
 def seniority_condition(value: str) -> Document:

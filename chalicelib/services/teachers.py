@@ -202,6 +202,10 @@ def build_match(db: Db, filters: TeacherFilterQuery, now: datetime) -> Document:
             detail="expiringWithinDays needs expiringDocument",
             errors=[FieldError("expiringDocument", "required with expiringWithinDays")],
         )
+    if filters.salaryRange:
+        from chalicelib.services.stats import salary_match  # stats builds on this module
+
+        match.update(salary_match(filters.salaryRange))
     if filters.search:
         pattern = search_pattern(filters.search)
         match["$or"] = [

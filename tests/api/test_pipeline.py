@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -115,7 +116,14 @@ def test_kanban_columns_in_order_with_cards(api: Api, db: Any) -> None:
     second = stage(api, "Hired", employed=True)
     project = make_project(db)
     make_teacher(db, firstName="X2", pipelineStage=first, pipelineOrder=2, project=project["_id"])
-    make_teacher(db, firstName="X1", pipelineStage=first, pipelineOrder=1, project=project["_id"])
+    make_teacher(
+        db,
+        firstName="X1",
+        pipelineStage=first,
+        pipelineOrder=1,
+        project=project["_id"],
+        arcDetails={"expiryDate": datetime(2027, 3, 1, tzinfo=UTC), "purpose": "work"},
+    )
     make_teacher(db, firstName="H", pipelineStage=second, project=project["_id"])
     make_teacher(db, firstName="Lost", pipelineStage=str(ObjectId()), project=project["_id"])
     make_teacher(db, firstName="None", pipelineStage=None)
@@ -132,6 +140,8 @@ def test_kanban_columns_in_order_with_cards(api: Api, db: Any) -> None:
     card = columns[1]["teachers"][0]
     assert "documents" not in card and "contractDetails" not in card
     assert card["personalInfo"]["nationality"]["english"] == "Canada"
+    # Cards carry the expiry dates (the board shows the nearest), not the rest of the section.
+    assert card["arcDetails"] == {"expiryDate": "2027-03-01T00:00:00.000Z"}
     scoped = api.get(f"/api/pipeline?projectId={project['_id']}").body
     assert [c["count"] for c in scoped] == [1, 2, 1]
     capped = api.get("/api/pipeline?limit=1").body

@@ -212,3 +212,25 @@ def test_list_leaves_out_the_histories_but_get_has_them(api: Api, db: Any) -> No
     assert listed["email"] == teacher["email"]
     full = api.get(f"/api/teachers/{teacher['_id']}").body
     assert full["stageHistory"] and full["documentHistory"]
+
+
+def test_salary_range_selects_what_the_dashboard_label_counts(api: Api, db: Any) -> None:
+    salaries = {"Low": 45_000, "Edge": 60_000, "Mid": 65_999.5, "Text": "62,000", "Top": 95_000}
+    for name, salary in salaries.items():
+        make_teacher(db, firstName=name, contractDetails={"salary": salary})
+    make_teacher(db, firstName="None")
+    make_teacher(db, firstName="Junk", contractDetails={"salary": "ask HR"})
+
+    def picked(label: str) -> set[str]:
+        result = api.get(f"/api/teachers?salaryRange={label}")
+        assert result.status == 200, result.body
+        return set(names(result))
+
+    dashboard = api.get("/api/stats/dashboard").body["charts"]["salary"]
+    counts = {entry["name"]: entry["count"] for entry in dashboard}
+    assert picked("60000-70000") == {"Edge", "Mid"}
+    assert picked("80000%2B") == {"Top"}
+    assert picked("Unspecified") == {"None", "Junk", "Text"}
+    for label in ("60000-70000", "80000+", "Unspecified"):
+        assert len(picked(label.replace("+", "%2B"))) == counts.get(label, 0), label
+    assert api.get("/api/teachers?salaryRange=lots").status == 400

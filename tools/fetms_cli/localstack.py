@@ -61,7 +61,9 @@ class LocalStack:
                 f"or stop the program that uses it."
             )
 
-    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> ManagedProcess:
+    def spawn(
+        self, name: str, argv: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT
+    ) -> ManagedProcess:
         logs = self.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         log = (logs / f"{name}.log").open("ab")
@@ -70,7 +72,7 @@ class LocalStack:
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=PROJECT_ROOT,
+            cwd=cwd,
             start_new_session=True,
         )
         managed = ManagedProcess(name=name, process=process, log=log)
@@ -259,7 +261,11 @@ def run_local_stack(prepare: Callable[[], list[str]]) -> int:
         for line in prepare():
             stack.say(line)
         api_url = start_api(stack)
+        from fetms_cli.spa import start_spa  # the web app; its own module
+
+        spa_url = start_spa(stack, api_url, s3_url)
         stack.say("")
+        stack.say(f"FETMS web app: {spa_url}  (sign in there; /api is served on the same origin)")
         stack.say(f"FETMS API ready: {api_url}/api/health  (OpenAPI: {api_url}/api/openapi.json)")
         stack.say(f"Logs: {data_dir / 'logs'}   Stop with Ctrl-C.")
         while not stopping:

@@ -1,0 +1,53 @@
+import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { api, unwrap } from "../api/client";
+import type { Project } from "../api/types";
+import { setPref, usePref } from "./prefs";
+import { useAuth } from "./auth";
+
+type ProjectValue = {
+  projects: Project[];
+  projectId: string | null;
+  project: Project | null;
+  setProjectId: (id: string) => void;
+  loading: boolean;
+};
+
+const ProjectContext = createContext<ProjectValue | null>(null);
+
+/** The selected project (FETMS's ProjectContext): every list is per project; remembered per user. */
+export function ProjectProvider({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  const key = `project.${user?._id ?? "anonymous"}`;
+  const stored = usePref(key);
+  const query = useQuery({
+    queryKey: ["projects"],
+    queryFn: async () => unwrap(await api.GET("/api/projects", { params: { query: {} } })),
+    enabled: !!user,
+    staleTime: 60_000,
+  });
+  const projects = useMemo(() => query.data ?? [], [query.data]);
+  const selected = projects.find((p) => p._id === stored) ?? projects[0] ?? null;
+
+  useEffect(() => {
+    if (selected && selected._id !== stored) setPref(key, selected._id);
+  }, [selected, stored, key]);
+
+  const value = useMemo<ProjectValue>(
+    () => ({
+      projects,
+      projectId: selected?._id ?? null,
+      project: selected,
+      setProjectId: (id) => setPref(key, id),
+      loading: query.isLoading,
+    }),
+    [projects, selected, key, query.isLoading],
+  );
+  return <ProjectContext.Provider value={value}>{children}</ProjectContext.Provider>;
+}
+
+export function useProject(): ProjectValue {
+  const value = useContext(ProjectContext);
+  if (!value) throw new Error("useProject outside ProjectProvider");
+  return value;
+}
