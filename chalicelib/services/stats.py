@@ -192,9 +192,7 @@ def salary_match(value: str) -> Document:
     condition with ``$expr``), for the list and the export."""
     bounds = salary_bounds(value)
     low, high = bounds if bounds is not None else (SALARY_EDGES[0], _UNBOUNDED)
-    inside: Document = {
-        "$and": [{"$gte": [_SALARY_NUMBER, low]}, {"$lt": [_SALARY_NUMBER, high]}]
-    }
+    inside: Document = {"$and": [{"$gte": [_SALARY_NUMBER, low]}, {"$lt": [_SALARY_NUMBER, high]}]}
     return {"$expr": inside if bounds is not None else {"$not": [inside]}}
 
 

@@ -834,14 +834,71 @@ export interface components {
              * Home
              * @default null
              */
-            home: string | null;
+            home?: string | null;
             /**
              * Taiwan
              * @default null
              */
-            taiwan: string | null;
+            taiwan?: string | null;
         };
-        AdhocDocumentOut: unknown;
+        /** AddressOut */
+        AddressOut: {
+            /**
+             * Home
+             * @default null
+             */
+            home?: string | null;
+            /**
+             * Taiwan
+             * @default null
+             */
+            taiwan?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** AdhocDocumentOut */
+        AdhocDocumentOut: {
+            /** Id */
+            _id: string;
+            /**
+             * Boxid
+             * @description null: uncategorized
+             * @default null
+             */
+            boxId?: string | null;
+            /**
+             * Contenttype
+             * @default null
+             */
+            contentType?: string | null;
+            /**
+             * Filename
+             * @default null
+             */
+            fileName?: string | null;
+            /**
+             * Filepath
+             * @default null
+             */
+            filePath?: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Size
+             * @default null
+             */
+            size?: number | null;
+            /**
+             * Uploaddate
+             * @default null
+             */
+            uploadDate?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** AdhocOrderItem */
         AdhocOrderItem: {
             /** Id */
@@ -850,7 +907,7 @@ export interface components {
              * Boxid
              * @default null
              */
-            boxId: string | null;
+            boxId?: string | null;
         };
         /** AdhocReorder */
         AdhocReorder: {
@@ -865,7 +922,7 @@ export interface components {
              * Isactive
              * @default true
              */
-            isActive: boolean;
+            isActive?: boolean;
             /** Name */
             name: string;
             /**
@@ -881,7 +938,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -893,21 +950,21 @@ export interface components {
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /** Documenttype */
             documentType: string;
             /**
              * Isactive
              * @default true
              */
-            isActive: boolean;
+            isActive?: boolean;
             /** Name */
             name: string;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
             /** Value */
             value: number | string;
         } & {
@@ -919,24 +976,24 @@ export interface components {
          */
         AlertRuleUpdate: {
             /** @default null */
-            conditionType: components["schemas"]["ConditionType"] | null;
+            conditionType?: components["schemas"]["ConditionType"] | null;
             /** @default null */
-            documentType: components["schemas"]["DocumentType"] | null;
+            documentType?: components["schemas"]["DocumentType"] | null;
             /**
              * Isactive
              * @default null
              */
-            isActive: boolean | null;
+            isActive?: boolean | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Value
              * @default null
              */
-            value: number | string | null;
+            value?: number | string | null;
         };
         /** ArcDetails */
         ArcDetails: {
@@ -944,12 +1001,27 @@ export interface components {
              * Expirydate
              * @default null
              */
-            expiryDate: string | null;
+            expiryDate?: string | null;
             /**
              * Purpose
              * @default null
              */
-            purpose: string | null;
+            purpose?: string | null;
+        };
+        /** ArcDetailsOut */
+        ArcDetailsOut: {
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Purpose
+             * @default null
+             */
+            purpose?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** AuditEntryOut */
         AuditEntryOut: {
@@ -965,31 +1037,31 @@ export interface components {
              * Changes
              * @default null
              */
-            changes: {
+            changes?: {
                 [key: string]: unknown;
             }[] | null;
             /**
              * Clientaddress
              * @default null
              */
-            clientAddress: string | null;
+            clientAddress?: string | null;
             /**
              * Correlationid
              * @default null
              */
-            correlationId: string | null;
+            correlationId?: string | null;
             /** Entity */
             entity: string;
             /**
              * Entityid
              * @default null
              */
-            entityId: string | null;
+            entityId?: string | null;
             /**
              * Role
              * @default null
              */
-            role: string | null;
+            role?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1009,12 +1081,12 @@ export interface components {
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Order
              * @default null
              */
-            order: number | null;
+            order?: number | null;
         };
         /**
          * ConditionType
@@ -1027,52 +1099,108 @@ export interface components {
              * Contractenddate
              * @default null
              */
-            contractEndDate: string | null;
+            contractEndDate?: string | null;
             /**
              * Contractstartdate
              * @default null
              */
-            contractStartDate: string | null;
+            contractStartDate?: string | null;
             /**
              * Estimatedpromotedsalary
              * @default null
              */
-            estimatedPromotedSalary: (number) | null;
+            estimatedPromotedSalary?: (number) | null;
             /**
              * Hassalaryincrease
              * @default null
              */
-            hasSalaryIncrease: boolean | null;
+            hasSalaryIncrease?: boolean | null;
             /**
              * Payenddate
              * @default null
              */
-            payEndDate: string | null;
+            payEndDate?: string | null;
             /**
              * Paystartdate
              * @default null
              */
-            payStartDate: string | null;
+            payStartDate?: string | null;
             /**
              * Salary
              * @default null
              */
-            salary: (number) | null;
+            salary?: (number) | null;
             /**
              * Salaryincreasedate
              * @default null
              */
-            salaryIncreaseDate: string | null;
+            salaryIncreaseDate?: string | null;
             /**
              * Seniorityleave
              * @default null
              */
-            seniorityLeave: string | number | null;
+            seniorityLeave?: string | number | null;
             /**
              * Senioritysalary
              * @default null
              */
-            senioritySalary: string | number | null;
+            senioritySalary?: string | number | null;
+        };
+        /** ContractDetailsOut */
+        ContractDetailsOut: {
+            /**
+             * Contractenddate
+             * @default null
+             */
+            contractEndDate?: string | null;
+            /**
+             * Contractstartdate
+             * @default null
+             */
+            contractStartDate?: string | null;
+            /**
+             * Estimatedpromotedsalary
+             * @default null
+             */
+            estimatedPromotedSalary?: number | string | null;
+            /**
+             * Hassalaryincrease
+             * @default null
+             */
+            hasSalaryIncrease?: boolean | null;
+            /**
+             * Payenddate
+             * @default null
+             */
+            payEndDate?: string | null;
+            /**
+             * Paystartdate
+             * @default null
+             */
+            payStartDate?: string | null;
+            /**
+             * Salary
+             * @description A number (FETMS data may hold a numeric string).
+             * @default null
+             */
+            salary?: number | string | null;
+            /**
+             * Salaryincreasedate
+             * @default null
+             */
+            salaryIncreaseDate?: string | null;
+            /**
+             * Seniorityleave
+             * @default null
+             */
+            seniorityLeave?: string | number | null;
+            /**
+             * Senioritysalary
+             * @default null
+             */
+            senioritySalary?: string | number | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * CoreDocument
@@ -1083,29 +1211,75 @@ export interface components {
              * Expirydate
              * @default null
              */
-            expiryDate: string | null;
+            expiryDate?: string | null;
             /**
              * Filepath
              * @default null
              */
-            filePath: unknown;
+            filePath?: unknown;
             /**
              * Number
              * @default null
              */
-            number: string | null;
+            number?: string | null;
             /**
              * Originalname
              * @default null
              */
-            originalName: unknown;
+            originalName?: unknown;
             /** @default null */
-            status: components["schemas"]["DocumentStatus"] | null;
+            status?: components["schemas"]["DocumentStatus"] | null;
             /**
              * Uploaddate
              * @default null
              */
-            uploadDate: unknown;
+            uploadDate?: unknown;
+        };
+        /** CoreDocumentOut */
+        CoreDocumentOut: {
+            /**
+             * Contenttype
+             * @default null
+             */
+            contentType?: string | null;
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Filename
+             * @default null
+             */
+            fileName?: string | null;
+            /**
+             * Filepath
+             * @description S3 key of the current file.
+             * @default null
+             */
+            filePath?: string | null;
+            /**
+             * Number
+             * @default null
+             */
+            number?: string | null;
+            /**
+             * Size
+             * @default null
+             */
+            size?: number | null;
+            /**
+             * Status
+             * @default null
+             */
+            status?: ("missing" | "valid" | "expired") | null;
+            /**
+             * Uploadedat
+             * @default null
+             */
+            uploadedAt?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** CriminalRecord */
         CriminalRecord: {
@@ -1113,7 +1287,17 @@ export interface components {
              * Issuedate
              * @default null
              */
-            issueDate: string | null;
+            issueDate?: string | null;
+        };
+        /** CriminalRecordOut */
+        CriminalRecordOut: {
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** DashboardKpi */
         DashboardKpi: {
@@ -1173,8 +1357,95 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        DocumentBoxOut: unknown;
-        DocumentHistoryOut: unknown;
+        /** DocumentBoxOut */
+        DocumentBoxOut: {
+            /** Id */
+            _id: string;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Order
+             * @default null
+             */
+            order?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DocumentHistoryOut
+         * @description One entry of a teacher's file history (every upload, replacement and removal).
+         */
+        DocumentHistoryOut: {
+            /** Id */
+            _id: string;
+            /** Action */
+            action: string;
+            /**
+             * At
+             * @default null
+             */
+            at?: string | null;
+            /**
+             * By
+             * @default null
+             */
+            by?: string | null;
+            /**
+             * Byid
+             * @default null
+             */
+            byId?: string | null;
+            /**
+             * Contenttype
+             * @default null
+             */
+            contentType?: string | null;
+            /**
+             * Docid
+             * @default null
+             */
+            docId?: string | null;
+            /**
+             * Filename
+             * @default null
+             */
+            fileName?: string | null;
+            /**
+             * Filepath
+             * @default null
+             */
+            filePath?: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Previousfilepath
+             * @default null
+             */
+            previousFilePath?: string | null;
+            /**
+             * Size
+             * @default null
+             */
+            size?: number | null;
+            /**
+             * Type
+             * @description avatar, passport, arc, contract, workPermit or adhoc
+             */
+            type: string;
+            /**
+             * Uploadid
+             * @default null
+             */
+            uploadId?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * DocumentStatus
          * @enum {string}
@@ -1188,22 +1459,34 @@ export interface components {
         /** Documents */
         Documents: {
             /** @default null */
-            arc: components["schemas"]["CoreDocument"] | null;
+            arc?: components["schemas"]["CoreDocument"] | null;
             /** @default null */
-            contract: components["schemas"]["CoreDocument"] | null;
+            contract?: components["schemas"]["CoreDocument"] | null;
             /** @default null */
-            passport: components["schemas"]["CoreDocument"] | null;
+            passport?: components["schemas"]["CoreDocument"] | null;
             /** @default null */
-            workPermit: components["schemas"]["CoreDocument"] | null;
+            workPermit?: components["schemas"]["CoreDocument"] | null;
         };
-        DocumentsOut: unknown;
+        /** DocumentsOut */
+        DocumentsOut: {
+            /** @default null */
+            arc?: components["schemas"]["CoreDocumentOut"] | null;
+            /** @default null */
+            contract?: components["schemas"]["CoreDocumentOut"] | null;
+            /** @default null */
+            passport?: components["schemas"]["CoreDocumentOut"] | null;
+            /** @default null */
+            workPermit?: components["schemas"]["CoreDocumentOut"] | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** DownloadOut */
         DownloadOut: {
             /**
              * Contenttype
              * @default null
              */
-            contentType: string | null;
+            contentType?: string | null;
             /** Expiresat */
             expiresAt: string;
             /** Filename */
@@ -1219,17 +1502,37 @@ export interface components {
              * Degree
              * @default null
              */
-            degree: string | null;
+            degree?: string | null;
             /**
              * Major
              * @default null
              */
-            major: string | null;
+            major?: string | null;
             /**
              * School
              * @default null
              */
-            school: string | null;
+            school?: string | null;
+        };
+        /** EducationOut */
+        EducationOut: {
+            /**
+             * Degree
+             * @default null
+             */
+            degree?: string | null;
+            /**
+             * Major
+             * @default null
+             */
+            major?: string | null;
+            /**
+             * School
+             * @default null
+             */
+            school?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** EmergencyContact */
         EmergencyContact: {
@@ -1237,22 +1540,47 @@ export interface components {
              * Email
              * @default null
              */
-            email: string | null;
+            email?: string | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Phone
              * @default null
              */
-            phone: string | null;
+            phone?: string | null;
             /**
              * Relationship
              * @default null
              */
-            relationship: string | null;
+            relationship?: string | null;
+        };
+        /** EmergencyContactOut */
+        EmergencyContactOut: {
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Phone
+             * @default null
+             */
+            phone?: string | null;
+            /**
+             * Relationship
+             * @default null
+             */
+            relationship?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * ExpiringDocument
@@ -1274,7 +1602,7 @@ export interface components {
                 };
             };
             /** @default null */
-            maintenance: components["schemas"]["MaintenanceOut"] | null;
+            maintenance?: components["schemas"]["MaintenanceOut"] | null;
             /** Status */
             status: string;
             /** Version */
@@ -1298,7 +1626,7 @@ export interface components {
              * @description Browsers: deliver the refresh token as an HttpOnly cookie scoped to /api/auth instead of in the JSON body (which then has refreshToken: null).
              * @default false
              */
-            refreshCookie: boolean;
+            refreshCookie?: boolean;
         };
         /** LogoutRequest */
         LogoutRequest: {
@@ -1306,21 +1634,63 @@ export interface components {
              * Refreshtoken
              * @default null
              */
-            refreshToken: string | null;
+            refreshToken?: string | null;
         };
-        MaintenanceOut: unknown;
+        /**
+         * MaintenanceOut
+         * @description Maintenance mode: writes are refused while ``enabled`` (null: database unreachable).
+         */
+        MaintenanceOut: {
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+            /**
+             * Message
+             * @default null
+             */
+            message?: string | null;
+            /**
+             * Since
+             * @default null
+             */
+            since?: string | null;
+            /**
+             * Until
+             * @default null
+             */
+            until?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** Nationality */
         Nationality: {
             /**
              * Chinese
              * @default null
              */
-            chinese: string | null;
+            chinese?: string | null;
             /**
              * English
              * @default null
              */
-            english: string | null;
+            english?: string | null;
+        };
+        /** NationalityOut */
+        NationalityOut: {
+            /**
+             * Chinese
+             * @default null
+             */
+            chinese?: string | null;
+            /**
+             * English
+             * @default null
+             */
+            english?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** PassportDetails */
         PassportDetails: {
@@ -1328,27 +1698,57 @@ export interface components {
              * Expirydate
              * @default null
              */
-            expiryDate: string | null;
+            expiryDate?: string | null;
             /**
              * Issuedate
              * @default null
              */
-            issueDate: string | null;
+            issueDate?: string | null;
             /**
              * Issuingauthority
              * @default null
              */
-            issuingAuthority: string | null;
+            issuingAuthority?: string | null;
             /**
              * Issuingcountry
              * @default null
              */
-            issuingCountry: string | null;
+            issuingCountry?: string | null;
             /**
              * Number
              * @default null
              */
-            number: string | null;
+            number?: string | null;
+        };
+        /** PassportDetailsOut */
+        PassportDetailsOut: {
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
+            /**
+             * Issuingauthority
+             * @default null
+             */
+            issuingAuthority?: string | null;
+            /**
+             * Issuingcountry
+             * @default null
+             */
+            issuingCountry?: string | null;
+            /**
+             * Number
+             * @default null
+             */
+            number?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -1360,40 +1760,159 @@ export interface components {
         /** PersonalInfo */
         PersonalInfo: {
             /** @default null */
-            address: components["schemas"]["Address"] | null;
+            address?: components["schemas"]["Address"] | null;
             /**
              * Chinesename
              * @default null
              */
-            chineseName: string | null;
+            chineseName?: string | null;
             /**
              * Dob
              * @default null
              */
-            dob: string | null;
+            dob?: string | null;
             /**
              * Englishname
              * @default null
              */
-            englishName: string | null;
+            englishName?: string | null;
             /** @default null */
-            gender: components["schemas"]["Gender"] | null;
+            gender?: components["schemas"]["Gender"] | null;
             /** @default null */
-            hiringStatus: components["schemas"]["HiringStatus"] | null;
+            hiringStatus?: components["schemas"]["HiringStatus"] | null;
             /** @default null */
-            nationality: components["schemas"]["Nationality"] | null;
+            nationality?: components["schemas"]["Nationality"] | null;
             /**
              * Phone
              * @default null
              */
-            phone: string | null;
+            phone?: string | null;
             /**
              * Serviceschool
              * @default null
              */
-            serviceSchool: string | null;
+            serviceSchool?: string | null;
         };
-        PipelineCardOut: unknown;
+        /** PersonalInfoOut */
+        PersonalInfoOut: {
+            /** @default null */
+            address?: components["schemas"]["AddressOut"] | null;
+            /**
+             * Chinesename
+             * @default null
+             */
+            chineseName?: string | null;
+            /**
+             * Dob
+             * @default null
+             */
+            dob?: string | null;
+            /**
+             * Englishname
+             * @default null
+             */
+            englishName?: string | null;
+            /**
+             * Gender
+             * @default null
+             */
+            gender?: string | null;
+            /**
+             * Hiringstatus
+             * @default null
+             */
+            hiringStatus?: string | null;
+            /** @default null */
+            nationality?: components["schemas"]["NationalityOut"] | null;
+            /**
+             * Phone
+             * @default null
+             */
+            phone?: string | null;
+            /**
+             * Serviceschool
+             * @default null
+             */
+            serviceSchool?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PipelineCardOut
+         * @description A kanban card: the few teacher fields a column shows.
+         */
+        PipelineCardOut: {
+            /**
+             * V
+             * @default null
+             */
+            __v?: number | null;
+            /** Id */
+            _id: string;
+            /** @default null */
+            arcDetails?: components["schemas"]["ArcDetailsOut"] | null;
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+            /**
+             * Firstname
+             * @default null
+             */
+            firstName?: string | null;
+            /**
+             * Lastname
+             * @default null
+             */
+            lastName?: string | null;
+            /**
+             * Middlename
+             * @default null
+             */
+            middleName?: string | null;
+            /** @default null */
+            passportDetails?: components["schemas"]["PassportDetailsOut"] | null;
+            /** @default null */
+            personalInfo?: components["schemas"]["PersonalInfoOut"] | null;
+            /**
+             * Pipelineorder
+             * @default null
+             */
+            pipelineOrder?: number | null;
+            /**
+             * Pipelinestage
+             * @default null
+             */
+            pipelineStage?: string | null;
+            /**
+             * Profilepicture
+             * @default null
+             */
+            profilePicture?: string | null;
+            /**
+             * Project
+             * @default null
+             */
+            project?: string | null;
+            /**
+             * School
+             * @description School id (not populated).
+             * @default null
+             */
+            school?: string | null;
+            /** @default null */
+            teachingLicense?: components["schemas"]["TeachingLicenseOut"] | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /** @default null */
+            workPermitDetails?: components["schemas"]["WorkPermitDetailsOut"] | null;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * PipelineColumnOut
          * @description One kanban column: a stage (or ``uncategorized``) with its first cards in order.
@@ -1406,17 +1925,17 @@ export interface components {
              * @description Teachers in the column (cards may be fewer).
              * @default 0
              */
-            count: number;
+            count?: number;
             /**
              * Isemployed
              * @default false
              */
-            isEmployed: boolean;
+            isEmployed?: boolean;
             /**
              * Order
              * @default 0
              */
-            order: number;
+            order?: number;
             /** Teachers */
             teachers?: components["schemas"]["PipelineCardOut"][];
             /** Title */
@@ -1455,12 +1974,12 @@ export interface components {
              * Description
              * @default null
              */
-            description: string | null;
+            description?: string | null;
             /**
              * Isactive
              * @default true
              */
-            isActive: boolean;
+            isActive?: boolean;
             /** Name */
             name: string;
         };
@@ -1471,7 +1990,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -1483,24 +2002,49 @@ export interface components {
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /**
              * Description
              * @default null
              */
-            description: string | null;
+            description?: string | null;
             /**
              * Isactive
              * @default true
              */
-            isActive: boolean;
+            isActive?: boolean;
             /** Name */
             name: string;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ProjectRefOut
+         * @description The populated ``project`` of a teacher.
+         */
+        ProjectRefOut: {
+            /** Id */
+            _id: string;
+            /**
+             * Code
+             * @default null
+             */
+            code?: string | null;
+            /**
+             * Isactive
+             * @default null
+             */
+            isActive?: boolean | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1513,17 +2057,17 @@ export interface components {
              * Code
              * @default null
              */
-            code: string | null;
+            code?: string | null;
             /**
              * Description
              * @default null
              */
-            description: string | null;
+            description?: string | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -1532,13 +2076,13 @@ export interface components {
              * @description Browsers: deliver the refresh token as an HttpOnly cookie scoped to /api/auth instead of in the JSON body (which then has refreshToken: null).
              * @default false
              */
-            refreshCookie: boolean;
+            refreshCookie?: boolean;
             /**
              * Refreshtoken
-             * @description Omit to use the refresh cookie set by a login with refreshCookie.
+             * @description Omit (with refreshCookie: true) to use the refresh cookie.
              * @default null
              */
-            refreshToken: string | null;
+            refreshToken?: string | null;
         };
         /** ReorderOut */
         ReorderOut: {
@@ -1549,7 +2093,7 @@ export interface components {
              * @description Teachers whose stage changed.
              * @default 0
              */
-            moved: number;
+            moved?: number;
             /** Stage */
             stage: string;
             /** Updated */
@@ -1568,12 +2112,12 @@ export interface components {
              * Chinese
              * @default null
              */
-            chinese: string | null;
+            chinese?: string | null;
             /**
              * English
              * @default null
              */
-            english: string | null;
+            english?: string | null;
         };
         /** SchoolContact */
         SchoolContact: {
@@ -1581,32 +2125,32 @@ export interface components {
              * Email
              * @default null
              */
-            email: string | null;
+            email?: string | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Phone
              * @default null
              */
-            phone: string | null;
+            phone?: string | null;
             /**
              * Position
              * @default null
              */
-            position: string | null;
+            position?: string | null;
         };
         /** SchoolCreate */
         SchoolCreate: {
             /** @default null */
-            address: components["schemas"]["SchoolAddress"] | null;
+            address?: components["schemas"]["SchoolAddress"] | null;
             /** @default null */
-            contact: components["schemas"]["SchoolContact"] | null;
+            contact?: components["schemas"]["SchoolContact"] | null;
             name: components["schemas"]["SchoolName"];
             /** @default null */
-            principal: components["schemas"]["SchoolPrincipal"] | null;
+            principal?: components["schemas"]["SchoolPrincipal"] | null;
         };
         /** SchoolDetailOut */
         SchoolDetailOut: {
@@ -1615,7 +2159,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -1625,31 +2169,31 @@ export interface components {
              * Address
              * @default null
              */
-            address: {
+            address?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Contact
              * @default null
              */
-            contact: {
+            contact?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /**
              * Deletedat
              * @default null
              */
-            deletedAt: string | null;
+            deletedAt?: string | null;
             /**
              * Deletedby
              * @default null
              */
-            deletedBy: string | null;
+            deletedBy?: string | null;
             /** Employedteachers */
             employedTeachers?: {
                 [key: string]: unknown;
@@ -1658,7 +2202,7 @@ export interface components {
              * Isdeleted
              * @default false
              */
-            isDeleted: boolean;
+            isDeleted?: boolean;
             /** Name */
             name: {
                 [key: string]: unknown;
@@ -1667,14 +2211,14 @@ export interface components {
              * Principal
              * @default null
              */
-            principal: {
+            principal?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1686,7 +2230,22 @@ export interface components {
              * English
              * @default null
              */
-            english: string | null;
+            english?: string | null;
+        };
+        /** SchoolNameOut */
+        SchoolNameOut: {
+            /**
+             * Chinese
+             * @default null
+             */
+            chinese?: string | null;
+            /**
+             * English
+             * @default null
+             */
+            english?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** SchoolNamePatch */
         SchoolNamePatch: {
@@ -1694,12 +2253,12 @@ export interface components {
              * Chinese
              * @default null
              */
-            chinese: string | null;
+            chinese?: string | null;
             /**
              * English
              * @default null
              */
-            english: string | null;
+            english?: string | null;
         };
         /** SchoolOut */
         SchoolOut: {
@@ -1708,7 +2267,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -1718,36 +2277,36 @@ export interface components {
              * Address
              * @default null
              */
-            address: {
+            address?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Contact
              * @default null
              */
-            contact: {
+            contact?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /**
              * Deletedat
              * @default null
              */
-            deletedAt: string | null;
+            deletedAt?: string | null;
             /**
              * Deletedby
              * @default null
              */
-            deletedBy: string | null;
+            deletedBy?: string | null;
             /**
              * Isdeleted
              * @default false
              */
-            isDeleted: boolean;
+            isDeleted?: boolean;
             /** Name */
             name: {
                 [key: string]: unknown;
@@ -1756,14 +2315,14 @@ export interface components {
              * Principal
              * @default null
              */
-            principal: {
+            principal?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1773,12 +2332,31 @@ export interface components {
              * Chinesename
              * @default null
              */
-            chineseName: string | null;
+            chineseName?: string | null;
             /**
              * Englishname
              * @default null
              */
-            englishName: string | null;
+            englishName?: string | null;
+        };
+        /**
+         * SchoolRefOut
+         * @description The populated ``school`` of a teacher.
+         */
+        SchoolRefOut: {
+            /** Id */
+            _id: string;
+            /** @default null */
+            address?: components["schemas"]["SchoolNameOut"] | null;
+            /**
+             * Isdeleted
+             * @default null
+             */
+            isDeleted?: boolean | null;
+            /** @default null */
+            name?: components["schemas"]["SchoolNameOut"] | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * SchoolUpdate
@@ -1786,13 +2364,13 @@ export interface components {
          */
         SchoolUpdate: {
             /** @default null */
-            address: components["schemas"]["SchoolAddress"] | null;
+            address?: components["schemas"]["SchoolAddress"] | null;
             /** @default null */
-            contact: components["schemas"]["SchoolContact"] | null;
+            contact?: components["schemas"]["SchoolContact"] | null;
             /** @default null */
-            name: components["schemas"]["SchoolNamePatch"] | null;
+            name?: components["schemas"]["SchoolNamePatch"] | null;
             /** @default null */
-            principal: components["schemas"]["SchoolPrincipal"] | null;
+            principal?: components["schemas"]["SchoolPrincipal"] | null;
         };
         /** StageCreate */
         StageCreate: {
@@ -1801,7 +2379,7 @@ export interface components {
              * @description Teachers in this stage count as employed (not in recruitment).
              * @default false
              */
-            isEmployed: boolean;
+            isEmployed?: boolean;
             /** Title */
             title: string;
         };
@@ -1812,7 +2390,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -1822,30 +2400,55 @@ export interface components {
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /**
              * Isemployed
              * @default false
              */
-            isEmployed: boolean;
+            isEmployed?: boolean;
             /**
              * Movedteachers
              * @description Teachers moved to 'uncategorized'.
              * @default 0
              */
-            movedTeachers: number;
+            movedTeachers?: number;
             /**
              * Order
              * @default 0
              */
-            order: number;
+            order?: number;
             /** Title */
             title: string;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** StageHistoryOut */
+        StageHistoryOut: {
+            /**
+             * At
+             * @default null
+             */
+            at?: string | null;
+            /**
+             * By
+             * @default null
+             */
+            by?: string | null;
+            /**
+             * From
+             * @default null
+             */
+            from?: string | null;
+            /**
+             * To
+             * @default null
+             */
+            to?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1863,7 +2466,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -1873,24 +2476,24 @@ export interface components {
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /**
              * Isemployed
              * @default false
              */
-            isEmployed: boolean;
+            isEmployed?: boolean;
             /**
              * Order
              * @default 0
              */
-            order: number;
+            order?: number;
             /** Title */
             title: string;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1905,12 +2508,12 @@ export interface components {
              * Isemployed
              * @default null
              */
-            isEmployed: boolean | null;
+            isEmployed?: boolean | null;
             /**
              * Title
              * @default null
              */
-            title: string | null;
+            title?: string | null;
         };
         /** TeacherCreate */
         TeacherCreate: {
@@ -1918,116 +2521,116 @@ export interface components {
              * V
              * @default null
              */
-            __v: unknown;
+            __v?: unknown;
             /**
              * Id
              * @default null
              */
-            _id: unknown;
+            _id?: unknown;
             /** @default null */
-            arcDetails: components["schemas"]["ArcDetails"] | null;
+            arcDetails?: components["schemas"]["ArcDetails"] | null;
             /** @default null */
-            contractDetails: components["schemas"]["ContractDetails"] | null;
+            contractDetails?: components["schemas"]["ContractDetails"] | null;
             /**
              * Createdat
              * @default null
              */
-            createdAt: unknown;
+            createdAt?: unknown;
             /** @default null */
-            criminalRecord: components["schemas"]["CriminalRecord"] | null;
+            criminalRecord?: components["schemas"]["CriminalRecord"] | null;
             /**
              * Deletedat
              * @default null
              */
-            deletedAt: unknown;
+            deletedAt?: unknown;
             /**
              * Deletedby
              * @default null
              */
-            deletedBy: unknown;
+            deletedBy?: unknown;
             /**
              * Documentboxes
              * @default null
              */
-            documentBoxes: unknown;
+            documentBoxes?: unknown;
             /** @default null */
-            documents: components["schemas"]["Documents"] | null;
+            documents?: components["schemas"]["Documents"] | null;
             /** @default null */
-            education: components["schemas"]["Education"] | null;
+            education?: components["schemas"]["Education"] | null;
             /**
              * Email
              * Format: email
              */
             email: string;
             /** @default null */
-            emergencyContact: components["schemas"]["EmergencyContact"] | null;
+            emergencyContact?: components["schemas"]["EmergencyContact"] | null;
             /** Firstname */
             firstName: string;
             /**
              * Isdeleted
              * @default null
              */
-            isDeleted: unknown;
+            isDeleted?: unknown;
             /** Lastname */
             lastName: string;
             /**
              * Middlename
              * @default null
              */
-            middleName: string | null;
+            middleName?: string | null;
             /**
              * Otherdocuments
              * @default null
              */
-            otherDocuments: unknown;
+            otherDocuments?: unknown;
             /** @default null */
-            passportDetails: components["schemas"]["PassportDetails"] | null;
+            passportDetails?: components["schemas"]["PassportDetails"] | null;
             /** @default null */
-            personalInfo: components["schemas"]["PersonalInfo"] | null;
+            personalInfo?: components["schemas"]["PersonalInfo"] | null;
             /**
              * Pipelineorder
              * @default null
              */
-            pipelineOrder: number | null;
+            pipelineOrder?: number | null;
             /**
              * Pipelinestage
              * @default null
              */
-            pipelineStage: string | null;
+            pipelineStage?: string | null;
             /**
              * Profilepicture
              * @default null
              */
-            profilePicture: unknown;
+            profilePicture?: unknown;
             /**
              * Project
              * @default null
              */
-            project: string | null;
+            project?: string | null;
             /**
              * Remarks
              * @default null
              */
-            remarks: string | null;
+            remarks?: string | null;
             /**
              * School
              * @default null
              */
-            school: string | null;
+            school?: string | null;
             /**
              * Stagehistory
              * @default null
              */
-            stageHistory: unknown;
+            stageHistory?: unknown;
             /** @default null */
-            teachingLicense: components["schemas"]["TeachingLicense"] | null;
+            teachingLicense?: components["schemas"]["TeachingLicense"] | null;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: unknown;
+            updatedAt?: unknown;
             /** @default null */
-            workPermitDetails: components["schemas"]["WorkPermitDetails"] | null;
+            workPermitDetails?: components["schemas"]["WorkPermitDetails"] | null;
         };
         /**
          * TeacherFilesOut
@@ -2039,7 +2642,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -2049,27 +2652,157 @@ export interface components {
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /** Documentboxes */
             documentBoxes?: components["schemas"]["DocumentBoxOut"][];
             /** @default null */
-            documents: components["schemas"]["DocumentsOut"] | null;
+            documents?: components["schemas"]["DocumentsOut"] | null;
             /** Otherdocuments */
             otherDocuments?: components["schemas"]["AdhocDocumentOut"][];
             /**
              * Profilepicture
              * @default null
              */
-            profilePicture: string | null;
+            profilePicture?: string | null;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
         } & {
             [key: string]: unknown;
         };
-        TeacherOut: unknown;
+        /**
+         * TeacherOut
+         * @description A teacher as stored (FETMS fields); sections the teacher lacks are absent.
+         */
+        TeacherOut: {
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /** @default null */
+            arcDetails?: components["schemas"]["ArcDetailsOut"] | null;
+            /** @default null */
+            contractDetails?: components["schemas"]["ContractDetailsOut"] | null;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /** @default null */
+            criminalRecord?: components["schemas"]["CriminalRecordOut"] | null;
+            /**
+             * Deletedat
+             * @default null
+             */
+            deletedAt?: string | null;
+            /**
+             * Deletedby
+             * @default null
+             */
+            deletedBy?: string | null;
+            /**
+             * Documentboxes
+             * @default null
+             */
+            documentBoxes?: components["schemas"]["DocumentBoxOut"][] | null;
+            /** @default null */
+            documents?: components["schemas"]["DocumentsOut"] | null;
+            /** @default null */
+            education?: components["schemas"]["EducationOut"] | null;
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+            /** @default null */
+            emergencyContact?: components["schemas"]["EmergencyContactOut"] | null;
+            /**
+             * Firstname
+             * @default null
+             */
+            firstName?: string | null;
+            /**
+             * Isdeleted
+             * @default false
+             */
+            isDeleted?: boolean;
+            /**
+             * Lastname
+             * @default null
+             */
+            lastName?: string | null;
+            /**
+             * Middlename
+             * @default null
+             */
+            middleName?: string | null;
+            /**
+             * Otherdocuments
+             * @default null
+             */
+            otherDocuments?: components["schemas"]["AdhocDocumentOut"][] | null;
+            /** @default null */
+            passportDetails?: components["schemas"]["PassportDetailsOut"] | null;
+            /** @default null */
+            personalInfo?: components["schemas"]["PersonalInfoOut"] | null;
+            /**
+             * Pipelineorder
+             * @default null
+             */
+            pipelineOrder?: number | null;
+            /**
+             * Pipelinestage
+             * @default null
+             */
+            pipelineStage?: string | null;
+            /**
+             * Profilepicture
+             * @default null
+             */
+            profilePicture?: string | null;
+            /**
+             * Project
+             * @default null
+             */
+            project?: components["schemas"]["ProjectRefOut"] | string | null;
+            /**
+             * Remarks
+             * @default null
+             */
+            remarks?: string | null;
+            /**
+             * School
+             * @description Populated on reads ({_id, name, address}); an id elsewhere.
+             * @default null
+             */
+            school?: components["schemas"]["SchoolRefOut"] | string | null;
+            /**
+             * Stagehistory
+             * @description GET by id only (lists leave it out).
+             * @default null
+             */
+            stageHistory?: components["schemas"]["StageHistoryOut"][] | null;
+            /** @default null */
+            teachingLicense?: components["schemas"]["TeachingLicenseOut"] | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /** @default null */
+            workPermitDetails?: components["schemas"]["WorkPermitDetailsOut"] | null;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * TeacherUpdate
          * @description Any subset of the profile; nested sections merge field by field.
@@ -2079,122 +2812,122 @@ export interface components {
              * V
              * @default null
              */
-            __v: unknown;
+            __v?: unknown;
             /**
              * Id
              * @default null
              */
-            _id: unknown;
+            _id?: unknown;
             /** @default null */
-            arcDetails: components["schemas"]["ArcDetails"] | null;
+            arcDetails?: components["schemas"]["ArcDetails"] | null;
             /** @default null */
-            contractDetails: components["schemas"]["ContractDetails"] | null;
+            contractDetails?: components["schemas"]["ContractDetails"] | null;
             /**
              * Createdat
              * @default null
              */
-            createdAt: unknown;
+            createdAt?: unknown;
             /** @default null */
-            criminalRecord: components["schemas"]["CriminalRecord"] | null;
+            criminalRecord?: components["schemas"]["CriminalRecord"] | null;
             /**
              * Deletedat
              * @default null
              */
-            deletedAt: unknown;
+            deletedAt?: unknown;
             /**
              * Deletedby
              * @default null
              */
-            deletedBy: unknown;
+            deletedBy?: unknown;
             /**
              * Documentboxes
              * @default null
              */
-            documentBoxes: unknown;
+            documentBoxes?: unknown;
             /** @default null */
-            documents: components["schemas"]["Documents"] | null;
+            documents?: components["schemas"]["Documents"] | null;
             /** @default null */
-            education: components["schemas"]["Education"] | null;
+            education?: components["schemas"]["Education"] | null;
             /**
              * Email
              * @default null
              */
-            email: string | null;
+            email?: string | null;
             /** @default null */
-            emergencyContact: components["schemas"]["EmergencyContact"] | null;
+            emergencyContact?: components["schemas"]["EmergencyContact"] | null;
             /**
              * Firstname
              * @default null
              */
-            firstName: string | null;
+            firstName?: string | null;
             /**
              * Isdeleted
              * @default null
              */
-            isDeleted: unknown;
+            isDeleted?: unknown;
             /**
              * Lastname
              * @default null
              */
-            lastName: string | null;
+            lastName?: string | null;
             /**
              * Middlename
              * @default null
              */
-            middleName: string | null;
+            middleName?: string | null;
             /**
              * Otherdocuments
              * @default null
              */
-            otherDocuments: unknown;
+            otherDocuments?: unknown;
             /** @default null */
-            passportDetails: components["schemas"]["PassportDetails"] | null;
+            passportDetails?: components["schemas"]["PassportDetails"] | null;
             /** @default null */
-            personalInfo: components["schemas"]["PersonalInfo"] | null;
+            personalInfo?: components["schemas"]["PersonalInfo"] | null;
             /**
              * Pipelineorder
              * @default null
              */
-            pipelineOrder: number | null;
+            pipelineOrder?: number | null;
             /**
              * Pipelinestage
              * @default null
              */
-            pipelineStage: string | null;
+            pipelineStage?: string | null;
             /**
              * Profilepicture
              * @default null
              */
-            profilePicture: unknown;
+            profilePicture?: unknown;
             /**
              * Project
              * @default null
              */
-            project: string | null;
+            project?: string | null;
             /**
              * Remarks
              * @default null
              */
-            remarks: string | null;
+            remarks?: string | null;
             /**
              * School
              * @default null
              */
-            school: string | null;
+            school?: string | null;
             /**
              * Stagehistory
              * @default null
              */
-            stageHistory: unknown;
+            stageHistory?: unknown;
             /** @default null */
-            teachingLicense: components["schemas"]["TeachingLicense"] | null;
+            teachingLicense?: components["schemas"]["TeachingLicense"] | null;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt: unknown;
+            updatedAt?: unknown;
             /** @default null */
-            workPermitDetails: components["schemas"]["WorkPermitDetails"] | null;
+            workPermitDetails?: components["schemas"]["WorkPermitDetails"] | null;
         };
         /** TeachingLicense */
         TeachingLicense: {
@@ -2202,7 +2935,17 @@ export interface components {
              * Expirydate
              * @default null
              */
-            expiryDate: string | null;
+            expiryDate?: string | null;
+        };
+        /** TeachingLicenseOut */
+        TeachingLicenseOut: {
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** TokenOut */
         TokenOut: {
@@ -2221,7 +2964,7 @@ export interface components {
              * Tokentype
              * @default Bearer
              */
-            tokenType: string;
+            tokenType?: string;
             user: components["schemas"]["UserOut"];
         } & {
             [key: string]: unknown;
@@ -2235,22 +2978,22 @@ export interface components {
              * Boxid
              * @default null
              */
-            boxId: string | null;
+            boxId?: string | null;
             /**
              * Expirydate
              * @default null
              */
-            expiryDate: string | null;
+            expiryDate?: string | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Number
              * @default null
              */
-            number: string | null;
+            number?: string | null;
         };
         /**
          * UploadCreate
@@ -2264,7 +3007,7 @@ export interface components {
              * @description Ad-hoc only: replace the file of this ad-hoc document
              * @default null
              */
-            docId: string | null;
+            docId?: string | null;
             /** Filename */
             fileName: string;
             /**
@@ -2317,7 +3060,7 @@ export interface components {
              * @description Omit to have a strong password generated.
              * @default null
              */
-            password: string | null;
+            password?: string | null;
             role: components["schemas"]["Role"];
         };
         /** UserOut */
@@ -2327,7 +3070,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -2337,19 +3080,19 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /** Email */
             email: string;
             /**
              * Lastloginat
              * @default null
              */
-            lastLoginAt: string | null;
+            lastLoginAt?: string | null;
             /** Name */
             name: string;
             /** Role */
@@ -2358,7 +3101,7 @@ export interface components {
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -2368,14 +3111,14 @@ export interface components {
              * Active
              * @default null
              */
-            active: boolean | null;
+            active?: boolean | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /** @default null */
-            role: components["schemas"]["Role"] | null;
+            role?: components["schemas"]["Role"] | null;
         };
         /** UserWithPasswordOut */
         UserWithPasswordOut: {
@@ -2384,7 +3127,7 @@ export interface components {
              * @description Document version (the ETag)
              * @default 0
              */
-            __v: number;
+            __v?: number;
             /**
              * Id
              * @description 24-hex id
@@ -2394,12 +3137,12 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Createdat
              * @default null
              */
-            createdAt: string | null;
+            createdAt?: string | null;
             /** Email */
             email: string;
             /**
@@ -2407,12 +3150,12 @@ export interface components {
              * @description Shown once when the server generated the password.
              * @default null
              */
-            generatedPassword: string | null;
+            generatedPassword?: string | null;
             /**
              * Lastloginat
              * @default null
              */
-            lastLoginAt: string | null;
+            lastLoginAt?: string | null;
             /** Name */
             name: string;
             /** Role */
@@ -2421,7 +3164,7 @@ export interface components {
              * Updatedat
              * @default null
              */
-            updatedAt: string | null;
+            updatedAt?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -2431,27 +3174,27 @@ export interface components {
              * Boxid
              * @default null
              */
-            boxId: string | null;
+            boxId?: string | null;
             /**
              * Docid
              * @default null
              */
-            docId: string | null;
+            docId?: string | null;
             /**
              * Expirydate
              * @default null
              */
-            expiryDate: string | null;
+            expiryDate?: string | null;
             /**
              * Hasfile
              * @default false
              */
-            hasFile: boolean;
+            hasFile?: boolean;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /** Status */
             status: string;
             /** Teacherid */
@@ -2464,7 +3207,7 @@ export interface components {
              * Uploadedat
              * @default null
              */
-            uploadedAt: string | null;
+            uploadedAt?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -2474,22 +3217,47 @@ export interface components {
              * Expirydate
              * @default null
              */
-            expiryDate: string | null;
+            expiryDate?: string | null;
             /**
              * Issuedate
              * @default null
              */
-            issueDate: string | null;
+            issueDate?: string | null;
             /**
              * Permitnumber
              * @default null
              */
-            permitNumber: string | null;
+            permitNumber?: string | null;
             /**
              * Startdate
              * @default null
              */
-            startDate: string | null;
+            startDate?: string | null;
+        };
+        /** WorkPermitDetailsOut */
+        WorkPermitDetailsOut: {
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
+            /**
+             * Permitnumber
+             * @default null
+             */
+            permitNumber?: string | null;
+            /**
+             * Startdate
+             * @default null
+             */
+            startDate?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** ZipDownloadOut */
         ZipDownloadOut: {
@@ -2497,7 +3265,7 @@ export interface components {
              * Contenttype
              * @default null
              */
-            contentType: string | null;
+            contentType?: string | null;
             /** Entries */
             entries?: string[];
             /** Expiresat */
@@ -4764,6 +5532,7 @@ export interface operations {
                 degree?: string | null;
                 expiringDocument?: components["schemas"]["ExpiringDocument"] | null;
                 expiringWithinDays?: number | null;
+                salaryRange?: string | null;
                 search?: string | null;
                 sort?: "createdAt" | "updatedAt" | "firstName" | "lastName" | "email" | "nationality" | "gender" | "hiringStatus" | "degree" | "school" | "pipelineStage" | "pipelineOrder" | "salary" | "contractStartDate" | "contractEndDate" | "arcExpiry" | "workPermitExpiry" | "passportExpiry" | "teachingLicenseExpiry";
                 order?: ("asc" | "desc") | null;
@@ -4899,6 +5668,7 @@ export interface operations {
                 degree?: string | null;
                 expiringDocument?: components["schemas"]["ExpiringDocument"] | null;
                 expiringWithinDays?: number | null;
+                salaryRange?: string | null;
                 search?: string | null;
                 sort?: "createdAt" | "updatedAt" | "firstName" | "lastName" | "email" | "nationality" | "gender" | "hiringStatus" | "degree" | "school" | "pipelineStage" | "pipelineOrder" | "salary" | "contractStartDate" | "contractEndDate" | "arcExpiry" | "workPermitExpiry" | "passportExpiry" | "teachingLicenseExpiry";
                 order?: ("asc" | "desc") | null;

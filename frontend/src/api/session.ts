@@ -7,6 +7,7 @@
 import createClient from "openapi-fetch";
 import type { paths } from "./schema";
 import type { TokenOut, User } from "./types";
+import { toApiError } from "./errors";
 
 export type Session = { user: User; accessToken: string; expiresAt: number };
 type Listener = (session: Session | null, reason: "signed-in" | "renewed" | "ended") => void;
@@ -51,7 +52,6 @@ export async function signIn(email: string, password: string): Promise<Session> 
     body: { email, password, refreshCookie: true },
   });
   if (!data) {
-    const { toApiError } = await import("./errors");
     throw toApiError(response, error);
   }
   const session = fromTokens(data);
