@@ -14,7 +14,7 @@ def main(argv: list[str]) -> int:
     import app  # noqa: F401 - registers every route
     from chalicelib.api.openapi import build_openapi
 
-    text = json.dumps(build_openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    text = json.dumps(build_openapi(), indent=2, ensure_ascii=False) + "\n"
     if len(argv) > 1:
         Path(argv[1]).write_text(text, encoding="utf-8")
     else:

@@ -57,6 +57,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/teachers/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit history of one teacher */
+        get: operations["teacher_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -68,6 +85,23 @@ export interface paths {
         put?: never;
         /** Log in with e-mail and password */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a refresh token (body or HttpOnly cookie) for new tokens */
+        post: operations["refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -125,7 +159,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/auth/refresh": {
+    "/api/teachers/{id}/uploads": {
         parameters: {
             query?: never;
             header?: never;
@@ -134,8 +168,250 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a refresh token (body or HttpOnly cookie) for new tokens */
-        post: operations["refresh"];
+        /** Ask for a presigned upload (avatar, core document or ad-hoc file) */
+        post: operations["create_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/uploads/{upload_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify an uploaded file and attach it to the teacher */
+        post: operations["confirm_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/avatar/url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Short-lived download URL of the profile picture */
+        get: operations["avatar_url"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/documents/{type}/url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Short-lived download URL of a core document */
+        get: operations["core_document_url"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/documents/adhoc/{doc_id}/url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Short-lived download URL of an ad-hoc document */
+        get: operations["adhoc_document_url"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/documents/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The teacher's file history, newest first */
+        get: operations["document_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a profile picture (FETMS multipart; small files only) */
+        post: operations["upload_avatar"];
+        /** Remove the profile picture (the file is kept in the vault history) */
+        delete: operations["delete_avatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/documents/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a core document (FETMS multipart; small files only) */
+        post: operations["upload_core_document"];
+        /** Mark a core document missing (the file is kept in the vault history) */
+        delete: operations["delete_core_document"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/documents/adhoc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload an ad-hoc document (FETMS multipart; small files only) */
+        post: operations["upload_adhoc_document"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/documents/adhoc/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Reorder ad-hoc documents and move them between boxes (one atomic update) */
+        put: operations["reorder_adhoc_documents"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/documents/adhoc/{doc_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rename/move an ad-hoc document (JSON) or replace its file (FETMS multipart) */
+        put: operations["update_adhoc_document"];
+        post?: never;
+        /** Remove an ad-hoc document (the file is kept in the vault history) */
+        delete: operations["delete_adhoc_document"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/boxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a document box */
+        post: operations["create_box"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/boxes/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Reorder document boxes */
+        put: operations["reorder_boxes"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/boxes/{box_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rename a document box (or set its order) */
+        put: operations["update_box"];
+        post?: never;
+        /** Delete a box; its documents become uncategorized */
+        delete: operations["delete_box"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teachers/{id}/boxes/{box_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Zip a box (or 'uncategorized') in S3 and return a presigned URL to it */
+        get: operations["download_box"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -247,23 +523,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/projects/{id}/permanent": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Delete an archived project without teachers */
-        delete: operations["delete_project_permanently"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/projects/{id}/restore": {
         parameters: {
             query?: never;
@@ -276,6 +535,23 @@ export interface paths {
         put: operations["restore_project"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}/permanent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an archived project without teachers */
+        delete: operations["delete_project_permanently"];
         options?: never;
         head?: never;
         patch?: never;
@@ -478,248 +754,6 @@ export interface paths {
         patch: operations["patch_teacher"];
         trace?: never;
     };
-    "/api/teachers/{id}/avatar": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Upload a profile picture (FETMS multipart; small files only) */
-        post: operations["upload_avatar"];
-        /** Remove the profile picture (the file is kept in the vault history) */
-        delete: operations["delete_avatar"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/avatar/url": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Short-lived download URL of the profile picture */
-        get: operations["avatar_url"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/boxes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Create a document box */
-        post: operations["create_box"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/boxes/reorder": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Reorder document boxes */
-        put: operations["reorder_boxes"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/boxes/{box_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Rename a document box (or set its order) */
-        put: operations["update_box"];
-        post?: never;
-        /** Delete a box; its documents become uncategorized */
-        delete: operations["delete_box"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/boxes/{box_id}/download": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Zip a box (or 'uncategorized') in S3 and return a presigned URL to it */
-        get: operations["download_box"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/documents/adhoc": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Upload an ad-hoc document (FETMS multipart; small files only) */
-        post: operations["upload_adhoc_document"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/documents/adhoc/reorder": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Reorder ad-hoc documents and move them between boxes (one atomic update) */
-        put: operations["reorder_adhoc_documents"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/documents/adhoc/{doc_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Rename/move an ad-hoc document (JSON) or replace its file (FETMS multipart) */
-        put: operations["update_adhoc_document"];
-        post?: never;
-        /** Remove an ad-hoc document (the file is kept in the vault history) */
-        delete: operations["delete_adhoc_document"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/documents/adhoc/{doc_id}/url": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Short-lived download URL of an ad-hoc document */
-        get: operations["adhoc_document_url"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/documents/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The teacher's file history, newest first */
-        get: operations["document_history"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/documents/{type}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Upload a core document (FETMS multipart; small files only) */
-        post: operations["upload_core_document"];
-        /** Mark a core document missing (the file is kept in the vault history) */
-        delete: operations["delete_core_document"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/documents/{type}/url": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Short-lived download URL of a core document */
-        get: operations["core_document_url"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Audit history of one teacher */
-        get: operations["teacher_history"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/teachers/{id}/restore": {
         parameters: {
             query?: never;
@@ -731,40 +765,6 @@ export interface paths {
         /** Restore a deleted teacher */
         put: operations["restore_teacher"];
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/uploads": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Ask for a presigned upload (avatar, core document or ad-hoc file) */
-        post: operations["create_upload"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/teachers/{id}/uploads/{upload_id}/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Verify an uploaded file and attach it to the teacher */
-        post: operations["confirm_upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -828,38 +828,329 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Address */
-        Address: {
-            /**
-             * Home
-             * @default null
-             */
-            home?: string | null;
-            /**
-             * Taiwan
-             * @default null
-             */
-            taiwan?: string | null;
+        /** @description RFC 9457 problem details; `message` repeats `detail` for the FETMS SPA. */
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            message: string;
+            instance?: string;
+            errors?: {
+                field?: string;
+                message?: string;
+            }[];
         };
-        /** AddressOut */
-        AddressOut: {
+        /** AlertRuleOut */
+        AlertRuleOut: {
             /**
-             * Home
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
              * @default null
              */
-            home?: string | null;
+            createdAt?: string | null;
             /**
-             * Taiwan
+             * Updatedat
              * @default null
              */
-            taiwan?: string | null;
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /** Name */
+            name: string;
+            /** Documenttype */
+            documentType: string;
+            /** Conditiontype */
+            conditionType: string;
+            /** Value */
+            value: number | string;
+            /**
+             * Isactive
+             * @default true
+             */
+            isActive?: boolean;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * ConditionType
+         * @enum {string}
+         */
+        ConditionType: "DAYS_REMAINING" | "DATE_THRESHOLD";
+        /**
+         * DocumentType
+         * @enum {string}
+         */
+        DocumentType: "arcDetails" | "workPermitDetails" | "passportDetails" | "teachingLicense";
+        /** AlertRuleCreate */
+        AlertRuleCreate: {
+            /** Name */
+            name: string;
+            documentType: components["schemas"]["DocumentType"];
+            conditionType: components["schemas"]["ConditionType"];
+            /**
+             * Value
+             * @description Days (DAYS_REMAINING) or an ISO date (DATE_THRESHOLD).
+             */
+            value: number | string;
+            /**
+             * Isactive
+             * @default true
+             */
+            isActive?: boolean;
+        };
+        /**
+         * AlertRuleUpdate
+         * @description Partial update; ``value`` is re-checked against the (new or stored) condition type.
+         */
+        AlertRuleUpdate: {
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /** @default null */
+            documentType?: components["schemas"]["DocumentType"] | null;
+            /** @default null */
+            conditionType?: components["schemas"]["ConditionType"] | null;
+            /**
+             * Value
+             * @default null
+             */
+            value?: number | string | null;
+            /**
+             * Isactive
+             * @default null
+             */
+            isActive?: boolean | null;
+        };
+        /** AuditEntryOut */
+        AuditEntryOut: {
+            /** Id */
+            _id: string;
+            /** At */
+            at: string;
+            /** Actor */
+            actor: string;
+            /**
+             * Role
+             * @default null
+             */
+            role?: string | null;
+            /** Action */
+            action: string;
+            /** Entity */
+            entity: string;
+            /**
+             * Entityid
+             * @default null
+             */
+            entityId?: string | null;
+            /**
+             * Changes
+             * @default null
+             */
+            changes?: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Correlationid
+             * @default null
+             */
+            correlationId?: string | null;
+            /**
+             * Clientaddress
+             * @default null
+             */
+            clientAddress?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UserOut */
+        UserOut: {
+            /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /**
+             * Active
+             * @default true
+             */
+            active?: boolean;
+            /**
+             * Lastloginat
+             * @default null
+             */
+            lastLoginAt?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TokenOut */
+        TokenOut: {
+            /** Accesstoken */
+            accessToken: string;
+            /**
+             * Tokentype
+             * @default Bearer
+             */
+            tokenType?: string;
+            /** Expiresat */
+            expiresAt: string;
+            /**
+             * Refreshtoken
+             * @description null when the refresh token was set as a cookie (refreshCookie)
+             */
+            refreshToken: string | null;
+            /** Refreshexpiresat */
+            refreshExpiresAt: string;
+            user: components["schemas"]["UserOut"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** LoginRequest */
+        LoginRequest: {
+            /** Email */
+            email: string;
+            /** Password */
+            password: string;
+            /**
+             * Refreshcookie
+             * @description Browsers: deliver the refresh token as an HttpOnly cookie scoped to /api/auth instead of in the JSON body (which then has refreshToken: null).
+             * @default false
+             */
+            refreshCookie?: boolean;
+        };
+        /** RefreshRequest */
+        RefreshRequest: {
+            /**
+             * Refreshtoken
+             * @description Omit (with refreshCookie: true) to use the refresh cookie.
+             * @default null
+             */
+            refreshToken?: string | null;
+            /**
+             * Refreshcookie
+             * @description Browsers: deliver the refresh token as an HttpOnly cookie scoped to /api/auth instead of in the JSON body (which then has refreshToken: null).
+             * @default false
+             */
+            refreshCookie?: boolean;
+        };
+        /** LogoutRequest */
+        LogoutRequest: {
+            /**
+             * Refreshtoken
+             * @default null
+             */
+            refreshToken?: string | null;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /** Currentpassword */
+            currentPassword: string;
+            /** Newpassword */
+            newPassword: string;
+        };
+        /** UploadOut */
+        UploadOut: {
+            /** Uploadid */
+            uploadId: string;
+            /** Kind */
+            kind: string;
+            /** Key */
+            key: string;
+            /** Url */
+            url: string;
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Expiresat */
+            expiresAt: string;
+            /** Confirmby */
+            confirmBy: string;
+            /** Maxbytes */
+            maxBytes: number;
+            /** Contenttype */
+            contentType: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * UploadCreate
+         * @description Ask for a presigned upload. The object key is chosen by the server.
+         */
+        UploadCreate: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "avatar" | "passport" | "arc" | "contract" | "workPermit" | "adhoc";
+            /** Filename */
+            fileName: string;
+            /** Contenttype */
+            contentType: string;
+            /**
+             * Size
+             * @description File size in bytes
+             */
+            size: number;
+            /**
+             * Docid
+             * @description Ad-hoc only: replace the file of this ad-hoc document
+             * @default null
+             */
+            docId?: string | null;
         };
         /** AdhocDocumentOut */
         AdhocDocumentOut: {
             /** Id */
             _id: string;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Filepath
+             * @default null
+             */
+            filePath?: string | null;
+            /**
+             * Uploaddate
+             * @default null
+             */
+            uploadDate?: string | null;
             /**
              * Boxid
              * @description null: uncategorized
@@ -867,35 +1158,250 @@ export interface components {
              */
             boxId?: string | null;
             /**
+             * Filename
+             * @default null
+             */
+            fileName?: string | null;
+            /**
              * Contenttype
              * @default null
              */
             contentType?: string | null;
+            /**
+             * Size
+             * @default null
+             */
+            size?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CoreDocumentOut */
+        CoreDocumentOut: {
+            /**
+             * Number
+             * @default null
+             */
+            number?: string | null;
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Status
+             * @default null
+             */
+            status?: ("missing" | "valid" | "expired") | null;
+            /**
+             * Filepath
+             * @description S3 key of the current file.
+             * @default null
+             */
+            filePath?: string | null;
             /**
              * Filename
              * @default null
              */
             fileName?: string | null;
             /**
-             * Filepath
+             * Contenttype
              * @default null
              */
-            filePath?: string | null;
-            /**
-             * Name
-             * @default null
-             */
-            name?: string | null;
+            contentType?: string | null;
             /**
              * Size
              * @default null
              */
             size?: number | null;
             /**
-             * Uploaddate
+             * Uploadedat
              * @default null
              */
-            uploadDate?: string | null;
+            uploadedAt?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** DocumentBoxOut */
+        DocumentBoxOut: {
+            /** Id */
+            _id: string;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Order
+             * @default null
+             */
+            order?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** DocumentsOut */
+        DocumentsOut: {
+            /** @default null */
+            passport?: components["schemas"]["CoreDocumentOut"] | null;
+            /** @default null */
+            arc?: components["schemas"]["CoreDocumentOut"] | null;
+            /** @default null */
+            contract?: components["schemas"]["CoreDocumentOut"] | null;
+            /** @default null */
+            workPermit?: components["schemas"]["CoreDocumentOut"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * TeacherFilesOut
+         * @description The teacher document after a file operation (FETMS answers with the whole teacher).
+         */
+        TeacherFilesOut: {
+            /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /**
+             * Profilepicture
+             * @default null
+             */
+            profilePicture?: string | null;
+            /** @default null */
+            documents?: components["schemas"]["DocumentsOut"] | null;
+            /** Documentboxes */
+            documentBoxes?: components["schemas"]["DocumentBoxOut"][];
+            /** Otherdocuments */
+            otherDocuments?: components["schemas"]["AdhocDocumentOut"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * UploadConfirm
+         * @description Core documents: optional ``number``/``expiryDate``; ad-hoc: ``name`` and ``boxId``.
+         */
+        UploadConfirm: {
+            /**
+             * Number
+             * @default null
+             */
+            number?: string | null;
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Boxid
+             * @default null
+             */
+            boxId?: string | null;
+        };
+        /** DownloadOut */
+        DownloadOut: {
+            /** Url */
+            url: string;
+            /** Expiresat */
+            expiresAt: string;
+            /** Filename */
+            fileName: string;
+            /**
+             * Contenttype
+             * @default null
+             */
+            contentType?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DocumentHistoryOut
+         * @description One entry of a teacher's file history (every upload, replacement and removal).
+         */
+        DocumentHistoryOut: {
+            /** Id */
+            _id: string;
+            /**
+             * Type
+             * @description avatar, passport, arc, contract, workPermit or adhoc
+             */
+            type: string;
+            /** Action */
+            action: string;
+            /**
+             * At
+             * @default null
+             */
+            at?: string | null;
+            /**
+             * By
+             * @default null
+             */
+            by?: string | null;
+            /**
+             * Byid
+             * @default null
+             */
+            byId?: string | null;
+            /**
+             * Filepath
+             * @default null
+             */
+            filePath?: string | null;
+            /**
+             * Filename
+             * @default null
+             */
+            fileName?: string | null;
+            /**
+             * Contenttype
+             * @default null
+             */
+            contentType?: string | null;
+            /**
+             * Size
+             * @default null
+             */
+            size?: number | null;
+            /**
+             * Uploadid
+             * @default null
+             */
+            uploadId?: string | null;
+            /**
+             * Docid
+             * @default null
+             */
+            docId?: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Previousfilepath
+             * @default null
+             */
+            previousFilePath?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -913,157 +1419,6 @@ export interface components {
         AdhocReorder: {
             /** Documents */
             documents: components["schemas"]["AdhocOrderItem"][];
-        };
-        /** AlertRuleCreate */
-        AlertRuleCreate: {
-            conditionType: components["schemas"]["ConditionType"];
-            documentType: components["schemas"]["DocumentType"];
-            /**
-             * Isactive
-             * @default true
-             */
-            isActive?: boolean;
-            /** Name */
-            name: string;
-            /**
-             * Value
-             * @description Days (DAYS_REMAINING) or an ISO date (DATE_THRESHOLD).
-             */
-            value: number | string;
-        };
-        /** AlertRuleOut */
-        AlertRuleOut: {
-            /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
-            /**
-             * Id
-             * @description 24-hex id
-             */
-            _id: string;
-            /** Conditiontype */
-            conditionType: string;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: string | null;
-            /** Documenttype */
-            documentType: string;
-            /**
-             * Isactive
-             * @default true
-             */
-            isActive?: boolean;
-            /** Name */
-            name: string;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: string | null;
-            /** Value */
-            value: number | string;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
-         * AlertRuleUpdate
-         * @description Partial update; ``value`` is re-checked against the (new or stored) condition type.
-         */
-        AlertRuleUpdate: {
-            /** @default null */
-            conditionType?: components["schemas"]["ConditionType"] | null;
-            /** @default null */
-            documentType?: components["schemas"]["DocumentType"] | null;
-            /**
-             * Isactive
-             * @default null
-             */
-            isActive?: boolean | null;
-            /**
-             * Name
-             * @default null
-             */
-            name?: string | null;
-            /**
-             * Value
-             * @default null
-             */
-            value?: number | string | null;
-        };
-        /** ArcDetails */
-        ArcDetails: {
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Purpose
-             * @default null
-             */
-            purpose?: string | null;
-        };
-        /** ArcDetailsOut */
-        ArcDetailsOut: {
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Purpose
-             * @default null
-             */
-            purpose?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** AuditEntryOut */
-        AuditEntryOut: {
-            /** Id */
-            _id: string;
-            /** Action */
-            action: string;
-            /** Actor */
-            actor: string;
-            /** At */
-            at: string;
-            /**
-             * Changes
-             * @default null
-             */
-            changes?: {
-                [key: string]: unknown;
-            }[] | null;
-            /**
-             * Clientaddress
-             * @default null
-             */
-            clientAddress?: string | null;
-            /**
-             * Correlationid
-             * @default null
-             */
-            correlationId?: string | null;
-            /** Entity */
-            entity: string;
-            /**
-             * Entityid
-             * @default null
-             */
-            entityId?: string | null;
-            /**
-             * Role
-             * @default null
-             */
-            role?: string | null;
-        } & {
-            [key: string]: unknown;
         };
         /** BoxCreate */
         BoxCreate: {
@@ -1088,553 +1443,68 @@ export interface components {
              */
             order?: number | null;
         };
-        /**
-         * ConditionType
-         * @enum {string}
-         */
-        ConditionType: "DAYS_REMAINING" | "DATE_THRESHOLD";
-        /** ContractDetails */
-        ContractDetails: {
-            /**
-             * Contractenddate
-             * @default null
-             */
-            contractEndDate?: string | null;
-            /**
-             * Contractstartdate
-             * @default null
-             */
-            contractStartDate?: string | null;
-            /**
-             * Estimatedpromotedsalary
-             * @default null
-             */
-            estimatedPromotedSalary?: (number) | null;
-            /**
-             * Hassalaryincrease
-             * @default null
-             */
-            hasSalaryIncrease?: boolean | null;
-            /**
-             * Payenddate
-             * @default null
-             */
-            payEndDate?: string | null;
-            /**
-             * Paystartdate
-             * @default null
-             */
-            payStartDate?: string | null;
-            /**
-             * Salary
-             * @default null
-             */
-            salary?: (number) | null;
-            /**
-             * Salaryincreasedate
-             * @default null
-             */
-            salaryIncreaseDate?: string | null;
-            /**
-             * Seniorityleave
-             * @default null
-             */
-            seniorityLeave?: string | number | null;
-            /**
-             * Senioritysalary
-             * @default null
-             */
-            senioritySalary?: string | number | null;
-        };
-        /** ContractDetailsOut */
-        ContractDetailsOut: {
-            /**
-             * Contractenddate
-             * @default null
-             */
-            contractEndDate?: string | null;
-            /**
-             * Contractstartdate
-             * @default null
-             */
-            contractStartDate?: string | null;
-            /**
-             * Estimatedpromotedsalary
-             * @default null
-             */
-            estimatedPromotedSalary?: number | string | null;
-            /**
-             * Hassalaryincrease
-             * @default null
-             */
-            hasSalaryIncrease?: boolean | null;
-            /**
-             * Payenddate
-             * @default null
-             */
-            payEndDate?: string | null;
-            /**
-             * Paystartdate
-             * @default null
-             */
-            payStartDate?: string | null;
-            /**
-             * Salary
-             * @description A number (FETMS data may hold a numeric string).
-             * @default null
-             */
-            salary?: number | string | null;
-            /**
-             * Salaryincreasedate
-             * @default null
-             */
-            salaryIncreaseDate?: string | null;
-            /**
-             * Seniorityleave
-             * @default null
-             */
-            seniorityLeave?: string | number | null;
-            /**
-             * Senioritysalary
-             * @default null
-             */
-            senioritySalary?: string | number | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
-         * CoreDocument
-         * @description Metadata of a core document; the file itself is managed by the documents routes.
-         */
-        CoreDocument: {
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Filepath
-             * @default null
-             */
-            filePath?: unknown;
-            /**
-             * Number
-             * @default null
-             */
-            number?: string | null;
-            /**
-             * Originalname
-             * @default null
-             */
-            originalName?: unknown;
-            /** @default null */
-            status?: components["schemas"]["DocumentStatus"] | null;
-            /**
-             * Uploaddate
-             * @default null
-             */
-            uploadDate?: unknown;
-        };
-        /** CoreDocumentOut */
-        CoreDocumentOut: {
+        /** ZipDownloadOut */
+        ZipDownloadOut: {
+            /** Url */
+            url: string;
+            /** Expiresat */
+            expiresAt: string;
+            /** Filename */
+            fileName: string;
             /**
              * Contenttype
              * @default null
              */
             contentType?: string | null;
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Filename
-             * @default null
-             */
-            fileName?: string | null;
-            /**
-             * Filepath
-             * @description S3 key of the current file.
-             * @default null
-             */
-            filePath?: string | null;
-            /**
-             * Number
-             * @default null
-             */
-            number?: string | null;
-            /**
-             * Size
-             * @default null
-             */
-            size?: number | null;
-            /**
-             * Status
-             * @default null
-             */
-            status?: ("missing" | "valid" | "expired") | null;
-            /**
-             * Uploadedat
-             * @default null
-             */
-            uploadedAt?: string | null;
+            /** Entries */
+            entries?: string[];
+            /** Skipped */
+            skipped?: string[];
         } & {
             [key: string]: unknown;
         };
-        /** CriminalRecord */
-        CriminalRecord: {
-            /**
-             * Issuedate
-             * @default null
-             */
-            issueDate?: string | null;
-        };
-        /** CriminalRecordOut */
-        CriminalRecordOut: {
-            /**
-             * Issuedate
-             * @default null
-             */
-            issueDate?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** DashboardKpi */
-        DashboardKpi: {
-            /** Actionsneeded */
-            actionsNeeded: number;
-            /** Activeschools */
-            activeSchools: number;
-            /** Inrecruitment */
-            inRecruitment: number;
-            /** Totalteachers */
-            totalTeachers: number;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
-         * DashboardOut
-         * @description FETMS dashboard shape plus ``expiryCounts`` and ``candidatesTotal``.
-         */
-        DashboardOut: {
-            /**
-             * Candidates
-             * @description Newest 100 teachers in recruitment.
-             */
-            candidates: {
-                [key: string]: unknown;
-            }[];
-            /** Candidatestotal */
-            candidatesTotal: number;
-            /**
-             * Charts
-             * @description pipeline, nationality, gender, education, salary, hiringStatus, seniority: entries {name, value, count}.
-             */
-            charts: {
-                [key: string]: {
-                    [key: string]: unknown;
-                }[];
-            };
-            /**
-             * Expiry
-             * @description Flagged documents per type (arc, workPermit, passport, teachingLicense, other), most urgent first, at most 100 each.
-             */
-            expiry: {
-                [key: string]: {
-                    [key: string]: unknown;
-                }[];
-            };
-            /**
-             * Expirycounts
-             * @description Per type: how many flagged documents are expired / expiring.
-             */
-            expiryCounts: {
-                [key: string]: {
-                    [key: string]: number;
-                };
-            };
-            kpi: components["schemas"]["DashboardKpi"];
-        } & {
-            [key: string]: unknown;
-        };
-        /** DocumentBoxOut */
-        DocumentBoxOut: {
-            /** Id */
-            _id: string;
+        /** VaultRow */
+        VaultRow: {
+            /** Teacherid */
+            teacherId: string;
+            /** Teachername */
+            teacherName: string;
+            /** Type */
+            type: string;
             /**
              * Name
              * @default null
              */
             name?: string | null;
-            /**
-             * Order
-             * @default null
-             */
-            order?: number | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
-         * DocumentHistoryOut
-         * @description One entry of a teacher's file history (every upload, replacement and removal).
-         */
-        DocumentHistoryOut: {
-            /** Id */
-            _id: string;
-            /** Action */
-            action: string;
-            /**
-             * At
-             * @default null
-             */
-            at?: string | null;
-            /**
-             * By
-             * @default null
-             */
-            by?: string | null;
-            /**
-             * Byid
-             * @default null
-             */
-            byId?: string | null;
-            /**
-             * Contenttype
-             * @default null
-             */
-            contentType?: string | null;
             /**
              * Docid
              * @default null
              */
             docId?: string | null;
             /**
-             * Filename
+             * Boxid
              * @default null
              */
-            fileName?: string | null;
-            /**
-             * Filepath
-             * @default null
-             */
-            filePath?: string | null;
-            /**
-             * Name
-             * @default null
-             */
-            name?: string | null;
-            /**
-             * Previousfilepath
-             * @default null
-             */
-            previousFilePath?: string | null;
-            /**
-             * Size
-             * @default null
-             */
-            size?: number | null;
-            /**
-             * Type
-             * @description avatar, passport, arc, contract, workPermit or adhoc
-             */
-            type: string;
-            /**
-             * Uploadid
-             * @default null
-             */
-            uploadId?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
-         * DocumentStatus
-         * @enum {string}
-         */
-        DocumentStatus: "missing" | "valid" | "expired";
-        /**
-         * DocumentType
-         * @enum {string}
-         */
-        DocumentType: "arcDetails" | "workPermitDetails" | "passportDetails" | "teachingLicense";
-        /** Documents */
-        Documents: {
-            /** @default null */
-            arc?: components["schemas"]["CoreDocument"] | null;
-            /** @default null */
-            contract?: components["schemas"]["CoreDocument"] | null;
-            /** @default null */
-            passport?: components["schemas"]["CoreDocument"] | null;
-            /** @default null */
-            workPermit?: components["schemas"]["CoreDocument"] | null;
-        };
-        /** DocumentsOut */
-        DocumentsOut: {
-            /** @default null */
-            arc?: components["schemas"]["CoreDocumentOut"] | null;
-            /** @default null */
-            contract?: components["schemas"]["CoreDocumentOut"] | null;
-            /** @default null */
-            passport?: components["schemas"]["CoreDocumentOut"] | null;
-            /** @default null */
-            workPermit?: components["schemas"]["CoreDocumentOut"] | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** DownloadOut */
-        DownloadOut: {
-            /**
-             * Contenttype
-             * @default null
-             */
-            contentType?: string | null;
-            /** Expiresat */
-            expiresAt: string;
-            /** Filename */
-            fileName: string;
-            /** Url */
-            url: string;
-        } & {
-            [key: string]: unknown;
-        };
-        /** Education */
-        Education: {
-            /**
-             * Degree
-             * @default null
-             */
-            degree?: string | null;
-            /**
-             * Major
-             * @default null
-             */
-            major?: string | null;
-            /**
-             * School
-             * @default null
-             */
-            school?: string | null;
-        };
-        /** EducationOut */
-        EducationOut: {
-            /**
-             * Degree
-             * @default null
-             */
-            degree?: string | null;
-            /**
-             * Major
-             * @default null
-             */
-            major?: string | null;
-            /**
-             * School
-             * @default null
-             */
-            school?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** EmergencyContact */
-        EmergencyContact: {
-            /**
-             * Email
-             * @default null
-             */
-            email?: string | null;
-            /**
-             * Name
-             * @default null
-             */
-            name?: string | null;
-            /**
-             * Phone
-             * @default null
-             */
-            phone?: string | null;
-            /**
-             * Relationship
-             * @default null
-             */
-            relationship?: string | null;
-        };
-        /** EmergencyContactOut */
-        EmergencyContactOut: {
-            /**
-             * Email
-             * @default null
-             */
-            email?: string | null;
-            /**
-             * Name
-             * @default null
-             */
-            name?: string | null;
-            /**
-             * Phone
-             * @default null
-             */
-            phone?: string | null;
-            /**
-             * Relationship
-             * @default null
-             */
-            relationship?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
-         * ExpiringDocument
-         * @description Document types with an expiry date (keys of the dashboard ``expiry`` section).
-         * @enum {string}
-         */
-        ExpiringDocument: "arc" | "workPermit" | "passport" | "teachingLicense";
-        /**
-         * Gender
-         * @enum {string}
-         */
-        Gender: "Male" | "Female" | "Other";
-        /** HealthOut */
-        HealthOut: {
-            /** Checks */
-            checks: {
-                [key: string]: {
-                    [key: string]: unknown;
-                };
-            };
-            /** @default null */
-            maintenance?: components["schemas"]["MaintenanceOut"] | null;
+            boxId?: string | null;
             /** Status */
             status: string;
-            /** Version */
-            version: string;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
-         * HiringStatus
-         * @enum {string}
-         */
-        HiringStatus: "Newly Hired" | "Re-Hired";
-        /** LoginRequest */
-        LoginRequest: {
-            /** Email */
-            email: string;
-            /** Password */
-            password: string;
             /**
-             * Refreshcookie
-             * @description Browsers: deliver the refresh token as an HttpOnly cookie scoped to /api/auth instead of in the JSON body (which then has refreshToken: null).
-             * @default false
-             */
-            refreshCookie?: boolean;
-        };
-        /** LogoutRequest */
-        LogoutRequest: {
-            /**
-             * Refreshtoken
+             * Expirydate
              * @default null
              */
-            refreshToken?: string | null;
+            expiryDate?: string | null;
+            /**
+             * Uploadedat
+             * @default null
+             */
+            uploadedAt?: string | null;
+            /**
+             * Hasfile
+             * @default false
+             */
+            hasFile?: boolean;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * MaintenanceOut
@@ -1664,18 +1534,52 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** Nationality */
-        Nationality: {
+        /** HealthOut */
+        HealthOut: {
+            /** Status */
+            status: string;
+            /** Version */
+            version: string;
+            /** Checks */
+            checks: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** @default null */
+            maintenance?: components["schemas"]["MaintenanceOut"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** AddressOut */
+        AddressOut: {
             /**
-             * Chinese
+             * Taiwan
              * @default null
              */
-            chinese?: string | null;
+            taiwan?: string | null;
             /**
-             * English
+             * Home
              * @default null
              */
-            english?: string | null;
+            home?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ArcDetailsOut */
+        ArcDetailsOut: {
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Purpose
+             * @default null
+             */
+            purpose?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** NationalityOut */
         NationalityOut: {
@@ -1692,136 +1596,53 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** PassportDetails */
-        PassportDetails: {
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Issuedate
-             * @default null
-             */
-            issueDate?: string | null;
-            /**
-             * Issuingauthority
-             * @default null
-             */
-            issuingAuthority?: string | null;
-            /**
-             * Issuingcountry
-             * @default null
-             */
-            issuingCountry?: string | null;
-            /**
-             * Number
-             * @default null
-             */
-            number?: string | null;
-        };
         /** PassportDetailsOut */
         PassportDetailsOut: {
             /**
+             * Number
+             * @default null
+             */
+            number?: string | null;
+            /**
              * Expirydate
              * @default null
              */
             expiryDate?: string | null;
-            /**
-             * Issuedate
-             * @default null
-             */
-            issueDate?: string | null;
-            /**
-             * Issuingauthority
-             * @default null
-             */
-            issuingAuthority?: string | null;
             /**
              * Issuingcountry
              * @default null
              */
             issuingCountry?: string | null;
             /**
-             * Number
+             * Issuingauthority
              * @default null
              */
-            number?: string | null;
+            issuingAuthority?: string | null;
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
         } & {
             [key: string]: unknown;
         };
-        /** PasswordChange */
-        PasswordChange: {
-            /** Currentpassword */
-            currentPassword: string;
-            /** Newpassword */
-            newPassword: string;
-        };
-        /** PersonalInfo */
-        PersonalInfo: {
-            /** @default null */
-            address?: components["schemas"]["Address"] | null;
+        /** PersonalInfoOut */
+        PersonalInfoOut: {
             /**
              * Chinesename
              * @default null
              */
             chineseName?: string | null;
             /**
-             * Dob
-             * @default null
-             */
-            dob?: string | null;
-            /**
              * Englishname
              * @default null
              */
             englishName?: string | null;
-            /** @default null */
-            gender?: components["schemas"]["Gender"] | null;
-            /** @default null */
-            hiringStatus?: components["schemas"]["HiringStatus"] | null;
-            /** @default null */
-            nationality?: components["schemas"]["Nationality"] | null;
-            /**
-             * Phone
-             * @default null
-             */
-            phone?: string | null;
             /**
              * Serviceschool
              * @default null
              */
             serviceSchool?: string | null;
-        };
-        /** PersonalInfoOut */
-        PersonalInfoOut: {
-            /** @default null */
-            address?: components["schemas"]["AddressOut"] | null;
-            /**
-             * Chinesename
-             * @default null
-             */
-            chineseName?: string | null;
-            /**
-             * Dob
-             * @default null
-             */
-            dob?: string | null;
-            /**
-             * Englishname
-             * @default null
-             */
-            englishName?: string | null;
-            /**
-             * Gender
-             * @default null
-             */
-            gender?: string | null;
-            /**
-             * Hiringstatus
-             * @default null
-             */
-            hiringStatus?: string | null;
             /** @default null */
             nationality?: components["schemas"]["NationalityOut"] | null;
             /**
@@ -1830,10 +1651,22 @@ export interface components {
              */
             phone?: string | null;
             /**
-             * Serviceschool
+             * Dob
              * @default null
              */
-            serviceSchool?: string | null;
+            dob?: string | null;
+            /**
+             * Gender
+             * @default null
+             */
+            gender?: string | null;
+            /** @default null */
+            address?: components["schemas"]["AddressOut"] | null;
+            /**
+             * Hiringstatus
+             * @default null
+             */
+            hiringStatus?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1842,65 +1675,62 @@ export interface components {
          * @description A kanban card: the few teacher fields a column shows.
          */
         PipelineCardOut: {
-            /**
-             * V
-             * @default null
-             */
-            __v?: number | null;
             /** Id */
             _id: string;
-            /** @default null */
-            arcDetails?: components["schemas"]["ArcDetailsOut"] | null;
-            /**
-             * Email
-             * @default null
-             */
-            email?: string | null;
             /**
              * Firstname
              * @default null
              */
             firstName?: string | null;
             /**
+             * Middlename
+             * @default null
+             */
+            middleName?: string | null;
+            /**
              * Lastname
              * @default null
              */
             lastName?: string | null;
             /**
-             * Middlename
+             * Email
              * @default null
              */
-            middleName?: string | null;
-            /** @default null */
-            passportDetails?: components["schemas"]["PassportDetailsOut"] | null;
-            /** @default null */
-            personalInfo?: components["schemas"]["PersonalInfoOut"] | null;
-            /**
-             * Pipelineorder
-             * @default null
-             */
-            pipelineOrder?: number | null;
-            /**
-             * Pipelinestage
-             * @default null
-             */
-            pipelineStage?: string | null;
+            email?: string | null;
             /**
              * Profilepicture
              * @default null
              */
             profilePicture?: string | null;
             /**
-             * Project
-             * @default null
-             */
-            project?: string | null;
-            /**
              * School
              * @description School id (not populated).
              * @default null
              */
             school?: string | null;
+            /**
+             * Project
+             * @default null
+             */
+            project?: string | null;
+            /**
+             * Pipelinestage
+             * @default null
+             */
+            pipelineStage?: string | null;
+            /**
+             * Pipelineorder
+             * @default null
+             */
+            pipelineOrder?: number | null;
+            /** @default null */
+            personalInfo?: components["schemas"]["PersonalInfoOut"] | null;
+            /** @default null */
+            arcDetails?: components["schemas"]["ArcDetailsOut"] | null;
+            /** @default null */
+            workPermitDetails?: components["schemas"]["WorkPermitDetailsOut"] | null;
+            /** @default null */
+            passportDetails?: components["schemas"]["PassportDetailsOut"] | null;
             /** @default null */
             teachingLicense?: components["schemas"]["TeachingLicenseOut"] | null;
             /**
@@ -1908,8 +1738,46 @@ export interface components {
              * @default null
              */
             updatedAt?: string | null;
-            /** @default null */
-            workPermitDetails?: components["schemas"]["WorkPermitDetailsOut"] | null;
+            /**
+             * V
+             * @default null
+             */
+            __v?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TeachingLicenseOut */
+        TeachingLicenseOut: {
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** WorkPermitDetailsOut */
+        WorkPermitDetailsOut: {
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Startdate
+             * @default null
+             */
+            startDate?: string | null;
+            /**
+             * Permitnumber
+             * @default null
+             */
+            permitNumber?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -1920,90 +1788,57 @@ export interface components {
         PipelineColumnOut: {
             /** Id */
             _id: string;
+            /** Title */
+            title: string;
             /**
-             * Count
-             * @description Teachers in the column (cards may be fewer).
+             * Order
              * @default 0
              */
-            count?: number;
+            order?: number;
             /**
              * Isemployed
              * @default false
              */
             isEmployed?: boolean;
             /**
-             * Order
+             * Count
+             * @description Teachers in the column (cards may be fewer).
              * @default 0
              */
-            order?: number;
+            count?: number;
             /** Teachers */
             teachers?: components["schemas"]["PipelineCardOut"][];
-            /** Title */
-            title: string;
         } & {
             [key: string]: unknown;
         };
-        /**
-         * PipelineReorder
-         * @description FETMS ``PUT /teachers/pipeline/reorder``: move these teachers to ``stage`` in this order.
-         */
-        PipelineReorder: {
-            /** Stage */
-            stage: string;
-            /** Teacherids */
-            teacherIds: string[];
-        };
-        /** @description RFC 9457 problem details; `message` repeats `detail` for the FETMS SPA. */
-        Problem: {
-            detail: string;
-            errors?: {
-                field?: string;
-                message?: string;
-            }[];
-            instance?: string;
-            message: string;
-            status: number;
-            title: string;
-            type: string;
-        };
-        /** ProjectCreate */
-        ProjectCreate: {
-            /** Code */
-            code: string;
-            /**
-             * Description
-             * @default null
-             */
-            description?: string | null;
-            /**
-             * Isactive
-             * @default true
-             */
-            isActive?: boolean;
-            /** Name */
-            name: string;
-        };
         /** ProjectOut */
         ProjectOut: {
-            /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
             /**
              * Id
              * @description 24-hex id
              */
             _id: string;
-            /** Code */
-            code: string;
             /**
              * Createdat
              * @default null
              */
             createdAt?: string | null;
             /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /** Name */
+            name: string;
+            /** Code */
+            code: string;
+            /**
              * Description
              * @default null
              */
@@ -2013,40 +1848,25 @@ export interface components {
              * @default true
              */
             isActive?: boolean;
-            /** Name */
-            name: string;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: string | null;
         } & {
             [key: string]: unknown;
         };
-        /**
-         * ProjectRefOut
-         * @description The populated ``project`` of a teacher.
-         */
-        ProjectRefOut: {
-            /** Id */
-            _id: string;
+        /** ProjectCreate */
+        ProjectCreate: {
+            /** Name */
+            name: string;
+            /** Code */
+            code: string;
             /**
-             * Code
+             * Description
              * @default null
              */
-            code?: string | null;
+            description?: string | null;
             /**
              * Isactive
-             * @default null
+             * @default true
              */
-            isActive?: boolean | null;
-            /**
-             * Name
-             * @default null
-             */
-            name?: string | null;
-        } & {
-            [key: string]: unknown;
+            isActive?: boolean;
         };
         /**
          * ProjectUpdate
@@ -2054,6 +1874,11 @@ export interface components {
          */
         ProjectUpdate: {
             /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
              * Code
              * @default null
              */
@@ -2063,49 +1888,73 @@ export interface components {
              * @default null
              */
             description?: string | null;
+        };
+        /** SchoolOut */
+        SchoolOut: {
             /**
-             * Name
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
              * @default null
              */
-            name?: string | null;
-        };
-        /** RefreshRequest */
-        RefreshRequest: {
+            createdAt?: string | null;
             /**
-             * Refreshcookie
-             * @description Browsers: deliver the refresh token as an HttpOnly cookie scoped to /api/auth instead of in the JSON body (which then has refreshToken: null).
-             * @default false
-             */
-            refreshCookie?: boolean;
-            /**
-             * Refreshtoken
-             * @description Omit (with refreshCookie: true) to use the refresh cookie.
+             * Updatedat
              * @default null
              */
-            refreshToken?: string | null;
-        };
-        /** ReorderOut */
-        ReorderOut: {
-            /** Message */
-            message: string;
+            updatedAt?: string | null;
             /**
-             * Moved
-             * @description Teachers whose stage changed.
+             * V
+             * @description Document version (the ETag)
              * @default 0
              */
-            moved?: number;
-            /** Stage */
-            stage: string;
-            /** Updated */
-            updated: number;
+            __v?: number;
+            /**
+             * Isdeleted
+             * @default false
+             */
+            isDeleted?: boolean;
+            /**
+             * Deletedat
+             * @default null
+             */
+            deletedAt?: string | null;
+            /**
+             * Deletedby
+             * @default null
+             */
+            deletedBy?: string | null;
+            /** Name */
+            name: {
+                [key: string]: unknown;
+            };
+            /**
+             * Address
+             * @default null
+             */
+            address?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Principal
+             * @default null
+             */
+            principal?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Contact
+             * @default null
+             */
+            contact?: {
+                [key: string]: unknown;
+            } | null;
         } & {
             [key: string]: unknown;
         };
-        /**
-         * Role
-         * @enum {string}
-         */
-        Role: "admin" | "editor" | "viewer";
         /** SchoolAddress */
         SchoolAddress: {
             /**
@@ -2122,105 +1971,25 @@ export interface components {
         /** SchoolContact */
         SchoolContact: {
             /**
-             * Email
-             * @default null
-             */
-            email?: string | null;
-            /**
              * Name
              * @default null
              */
             name?: string | null;
             /**
-             * Phone
-             * @default null
-             */
-            phone?: string | null;
-            /**
              * Position
              * @default null
              */
             position?: string | null;
-        };
-        /** SchoolCreate */
-        SchoolCreate: {
-            /** @default null */
-            address?: components["schemas"]["SchoolAddress"] | null;
-            /** @default null */
-            contact?: components["schemas"]["SchoolContact"] | null;
-            name: components["schemas"]["SchoolName"];
-            /** @default null */
-            principal?: components["schemas"]["SchoolPrincipal"] | null;
-        };
-        /** SchoolDetailOut */
-        SchoolDetailOut: {
             /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
-            /**
-             * Id
-             * @description 24-hex id
-             */
-            _id: string;
-            /**
-             * Address
+             * Email
              * @default null
              */
-            address?: {
-                [key: string]: unknown;
-            } | null;
+            email?: string | null;
             /**
-             * Contact
+             * Phone
              * @default null
              */
-            contact?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: string | null;
-            /**
-             * Deletedat
-             * @default null
-             */
-            deletedAt?: string | null;
-            /**
-             * Deletedby
-             * @default null
-             */
-            deletedBy?: string | null;
-            /** Employedteachers */
-            employedTeachers?: {
-                [key: string]: unknown;
-            }[];
-            /**
-             * Isdeleted
-             * @default false
-             */
-            isDeleted?: boolean;
-            /** Name */
-            name: {
-                [key: string]: unknown;
-            };
-            /**
-             * Principal
-             * @default null
-             */
-            principal?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: string | null;
-        } & {
-            [key: string]: unknown;
+            phone?: string | null;
         };
         /** SchoolName */
         SchoolName: {
@@ -2232,18 +2001,96 @@ export interface components {
              */
             english?: string | null;
         };
-        /** SchoolNameOut */
-        SchoolNameOut: {
+        /** SchoolPrincipal */
+        SchoolPrincipal: {
             /**
-             * Chinese
+             * Chinesename
              * @default null
              */
-            chinese?: string | null;
+            chineseName?: string | null;
             /**
-             * English
+             * Englishname
              * @default null
              */
-            english?: string | null;
+            englishName?: string | null;
+        };
+        /** SchoolCreate */
+        SchoolCreate: {
+            name: components["schemas"]["SchoolName"];
+            /** @default null */
+            address?: components["schemas"]["SchoolAddress"] | null;
+            /** @default null */
+            principal?: components["schemas"]["SchoolPrincipal"] | null;
+            /** @default null */
+            contact?: components["schemas"]["SchoolContact"] | null;
+        };
+        /** SchoolDetailOut */
+        SchoolDetailOut: {
+            /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /**
+             * Isdeleted
+             * @default false
+             */
+            isDeleted?: boolean;
+            /**
+             * Deletedat
+             * @default null
+             */
+            deletedAt?: string | null;
+            /**
+             * Deletedby
+             * @default null
+             */
+            deletedBy?: string | null;
+            /** Name */
+            name: {
+                [key: string]: unknown;
+            };
+            /**
+             * Address
+             * @default null
+             */
+            address?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Principal
+             * @default null
+             */
+            principal?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Contact
+             * @default null
+             */
+            contact?: {
+                [key: string]: unknown;
+            } | null;
+            /** Employedteachers */
+            employedTeachers?: {
+                [key: string]: unknown;
+            }[];
         } & {
             [key: string]: unknown;
         };
@@ -2260,137 +2107,22 @@ export interface components {
              */
             english?: string | null;
         };
-        /** SchoolOut */
-        SchoolOut: {
-            /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
-            /**
-             * Id
-             * @description 24-hex id
-             */
-            _id: string;
-            /**
-             * Address
-             * @default null
-             */
-            address?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Contact
-             * @default null
-             */
-            contact?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: string | null;
-            /**
-             * Deletedat
-             * @default null
-             */
-            deletedAt?: string | null;
-            /**
-             * Deletedby
-             * @default null
-             */
-            deletedBy?: string | null;
-            /**
-             * Isdeleted
-             * @default false
-             */
-            isDeleted?: boolean;
-            /** Name */
-            name: {
-                [key: string]: unknown;
-            };
-            /**
-             * Principal
-             * @default null
-             */
-            principal?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** SchoolPrincipal */
-        SchoolPrincipal: {
-            /**
-             * Chinesename
-             * @default null
-             */
-            chineseName?: string | null;
-            /**
-             * Englishname
-             * @default null
-             */
-            englishName?: string | null;
-        };
-        /**
-         * SchoolRefOut
-         * @description The populated ``school`` of a teacher.
-         */
-        SchoolRefOut: {
-            /** Id */
-            _id: string;
-            /** @default null */
-            address?: components["schemas"]["SchoolNameOut"] | null;
-            /**
-             * Isdeleted
-             * @default null
-             */
-            isDeleted?: boolean | null;
-            /** @default null */
-            name?: components["schemas"]["SchoolNameOut"] | null;
-        } & {
-            [key: string]: unknown;
-        };
         /**
          * SchoolUpdate
          * @description Partial update: nested sections merge field by field.
          */
         SchoolUpdate: {
             /** @default null */
-            address?: components["schemas"]["SchoolAddress"] | null;
-            /** @default null */
-            contact?: components["schemas"]["SchoolContact"] | null;
-            /** @default null */
             name?: components["schemas"]["SchoolNamePatch"] | null;
             /** @default null */
+            address?: components["schemas"]["SchoolAddress"] | null;
+            /** @default null */
             principal?: components["schemas"]["SchoolPrincipal"] | null;
+            /** @default null */
+            contact?: components["schemas"]["SchoolContact"] | null;
         };
-        /** StageCreate */
-        StageCreate: {
-            /**
-             * Isemployed
-             * @description Teachers in this stage count as employed (not in recruitment).
-             * @default false
-             */
-            isEmployed?: boolean;
-            /** Title */
-            title: string;
-        };
-        /** StageDeleteOut */
-        StageDeleteOut: {
-            /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
+        /** StageOut */
+        StageOut: {
             /**
              * Id
              * @description 24-hex id
@@ -2401,6 +2133,98 @@ export interface components {
              * @default null
              */
             createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /** Title */
+            title: string;
+            /**
+             * Order
+             * @default 0
+             */
+            order?: number;
+            /**
+             * Isemployed
+             * @default false
+             */
+            isEmployed?: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** StageCreate */
+        StageCreate: {
+            /** Title */
+            title: string;
+            /**
+             * Isemployed
+             * @description Teachers in this stage count as employed (not in recruitment).
+             * @default false
+             */
+            isEmployed?: boolean;
+        };
+        /** StageOrderItem */
+        StageOrderItem: {
+            /** Id */
+            _id: string;
+            /** Order */
+            order: number;
+        };
+        /** StageReorder */
+        StageReorder: {
+            /** Stages */
+            stages: components["schemas"]["StageOrderItem"][];
+        };
+        /** StageUpdate */
+        StageUpdate: {
+            /**
+             * Title
+             * @default null
+             */
+            title?: string | null;
+            /**
+             * Isemployed
+             * @default null
+             */
+            isEmployed?: boolean | null;
+        };
+        /** StageDeleteOut */
+        StageDeleteOut: {
+            /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /** Title */
+            title: string;
+            /**
+             * Order
+             * @default 0
+             */
+            order?: number;
             /**
              * Isemployed
              * @default false
@@ -2412,33 +2236,245 @@ export interface components {
              * @default 0
              */
             movedTeachers?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** DashboardKpi */
+        DashboardKpi: {
+            /** Totalteachers */
+            totalTeachers: number;
+            /** Activeschools */
+            activeSchools: number;
+            /** Inrecruitment */
+            inRecruitment: number;
+            /** Actionsneeded */
+            actionsNeeded: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DashboardOut
+         * @description FETMS dashboard shape plus ``expiryCounts`` and ``candidatesTotal``.
+         */
+        DashboardOut: {
+            kpi: components["schemas"]["DashboardKpi"];
             /**
-             * Order
-             * @default 0
+             * Expiry
+             * @description Flagged documents per type (arc, workPermit, passport, teachingLicense, other), most urgent first, at most 100 each.
              */
-            order?: number;
-            /** Title */
-            title: string;
+            expiry: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
             /**
-             * Updatedat
+             * Expirycounts
+             * @description Per type: how many flagged documents are expired / expiring.
+             */
+            expiryCounts: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Charts
+             * @description pipeline, nationality, gender, education, salary, hiringStatus, seniority: entries {name, value, count}.
+             */
+            charts: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
+            /**
+             * Candidates
+             * @description Newest 100 teachers in recruitment.
+             */
+            candidates: {
+                [key: string]: unknown;
+            }[];
+            /** Candidatestotal */
+            candidatesTotal: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ExpiringDocument
+         * @description Document types with an expiry date (keys of the dashboard ``expiry`` section).
+         * @enum {string}
+         */
+        ExpiringDocument: "arc" | "workPermit" | "passport" | "teachingLicense";
+        /** ContractDetailsOut */
+        ContractDetailsOut: {
+            /**
+             * Contractstartdate
              * @default null
              */
-            updatedAt?: string | null;
+            contractStartDate?: string | null;
+            /**
+             * Contractenddate
+             * @default null
+             */
+            contractEndDate?: string | null;
+            /**
+             * Paystartdate
+             * @default null
+             */
+            payStartDate?: string | null;
+            /**
+             * Payenddate
+             * @default null
+             */
+            payEndDate?: string | null;
+            /**
+             * Senioritysalary
+             * @default null
+             */
+            senioritySalary?: string | number | null;
+            /**
+             * Seniorityleave
+             * @default null
+             */
+            seniorityLeave?: string | number | null;
+            /**
+             * Salary
+             * @description A number (FETMS data may hold a numeric string).
+             * @default null
+             */
+            salary?: number | string | null;
+            /**
+             * Hassalaryincrease
+             * @default null
+             */
+            hasSalaryIncrease?: boolean | null;
+            /**
+             * Salaryincreasedate
+             * @default null
+             */
+            salaryIncreaseDate?: string | null;
+            /**
+             * Estimatedpromotedsalary
+             * @default null
+             */
+            estimatedPromotedSalary?: number | string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CriminalRecordOut */
+        CriminalRecordOut: {
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** EducationOut */
+        EducationOut: {
+            /**
+             * Degree
+             * @default null
+             */
+            degree?: string | null;
+            /**
+             * Major
+             * @default null
+             */
+            major?: string | null;
+            /**
+             * School
+             * @default null
+             */
+            school?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** EmergencyContactOut */
+        EmergencyContactOut: {
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Relationship
+             * @default null
+             */
+            relationship?: string | null;
+            /**
+             * Phone
+             * @default null
+             */
+            phone?: string | null;
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ProjectRefOut
+         * @description The populated ``project`` of a teacher.
+         */
+        ProjectRefOut: {
+            /** Id */
+            _id: string;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Code
+             * @default null
+             */
+            code?: string | null;
+            /**
+             * Isactive
+             * @default null
+             */
+            isActive?: boolean | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SchoolNameOut */
+        SchoolNameOut: {
+            /**
+             * Chinese
+             * @default null
+             */
+            chinese?: string | null;
+            /**
+             * English
+             * @default null
+             */
+            english?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * SchoolRefOut
+         * @description The populated ``school`` of a teacher.
+         */
+        SchoolRefOut: {
+            /** Id */
+            _id: string;
+            /** @default null */
+            name?: components["schemas"]["SchoolNameOut"] | null;
+            /** @default null */
+            address?: components["schemas"]["SchoolNameOut"] | null;
+            /**
+             * Isdeleted
+             * @default null
+             */
+            isDeleted?: boolean | null;
         } & {
             [key: string]: unknown;
         };
         /** StageHistoryOut */
         StageHistoryOut: {
-            /**
-             * At
-             * @default null
-             */
-            at?: string | null;
-            /**
-             * By
-             * @default null
-             */
-            by?: string | null;
             /**
              * From
              * @default null
@@ -2449,226 +2485,16 @@ export interface components {
              * @default null
              */
             to?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** StageOrderItem */
-        StageOrderItem: {
-            /** Id */
-            _id: string;
-            /** Order */
-            order: number;
-        };
-        /** StageOut */
-        StageOut: {
             /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
-            /**
-             * Id
-             * @description 24-hex id
-             */
-            _id: string;
-            /**
-             * Createdat
+             * At
              * @default null
              */
-            createdAt?: string | null;
+            at?: string | null;
             /**
-             * Isemployed
-             * @default false
-             */
-            isEmployed?: boolean;
-            /**
-             * Order
-             * @default 0
-             */
-            order?: number;
-            /** Title */
-            title: string;
-            /**
-             * Updatedat
+             * By
              * @default null
              */
-            updatedAt?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** StageReorder */
-        StageReorder: {
-            /** Stages */
-            stages: components["schemas"]["StageOrderItem"][];
-        };
-        /** StageUpdate */
-        StageUpdate: {
-            /**
-             * Isemployed
-             * @default null
-             */
-            isEmployed?: boolean | null;
-            /**
-             * Title
-             * @default null
-             */
-            title?: string | null;
-        };
-        /** TeacherCreate */
-        TeacherCreate: {
-            /**
-             * V
-             * @default null
-             */
-            __v?: unknown;
-            /**
-             * Id
-             * @default null
-             */
-            _id?: unknown;
-            /** @default null */
-            arcDetails?: components["schemas"]["ArcDetails"] | null;
-            /** @default null */
-            contractDetails?: components["schemas"]["ContractDetails"] | null;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: unknown;
-            /** @default null */
-            criminalRecord?: components["schemas"]["CriminalRecord"] | null;
-            /**
-             * Deletedat
-             * @default null
-             */
-            deletedAt?: unknown;
-            /**
-             * Deletedby
-             * @default null
-             */
-            deletedBy?: unknown;
-            /**
-             * Documentboxes
-             * @default null
-             */
-            documentBoxes?: unknown;
-            /** @default null */
-            documents?: components["schemas"]["Documents"] | null;
-            /** @default null */
-            education?: components["schemas"]["Education"] | null;
-            /**
-             * Email
-             * Format: email
-             */
-            email: string;
-            /** @default null */
-            emergencyContact?: components["schemas"]["EmergencyContact"] | null;
-            /** Firstname */
-            firstName: string;
-            /**
-             * Isdeleted
-             * @default null
-             */
-            isDeleted?: unknown;
-            /** Lastname */
-            lastName: string;
-            /**
-             * Middlename
-             * @default null
-             */
-            middleName?: string | null;
-            /**
-             * Otherdocuments
-             * @default null
-             */
-            otherDocuments?: unknown;
-            /** @default null */
-            passportDetails?: components["schemas"]["PassportDetails"] | null;
-            /** @default null */
-            personalInfo?: components["schemas"]["PersonalInfo"] | null;
-            /**
-             * Pipelineorder
-             * @default null
-             */
-            pipelineOrder?: number | null;
-            /**
-             * Pipelinestage
-             * @default null
-             */
-            pipelineStage?: string | null;
-            /**
-             * Profilepicture
-             * @default null
-             */
-            profilePicture?: unknown;
-            /**
-             * Project
-             * @default null
-             */
-            project?: string | null;
-            /**
-             * Remarks
-             * @default null
-             */
-            remarks?: string | null;
-            /**
-             * School
-             * @default null
-             */
-            school?: string | null;
-            /**
-             * Stagehistory
-             * @default null
-             */
-            stageHistory?: unknown;
-            /** @default null */
-            teachingLicense?: components["schemas"]["TeachingLicense"] | null;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: unknown;
-            /** @default null */
-            workPermitDetails?: components["schemas"]["WorkPermitDetails"] | null;
-        };
-        /**
-         * TeacherFilesOut
-         * @description The teacher document after a file operation (FETMS answers with the whole teacher).
-         */
-        TeacherFilesOut: {
-            /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
-            /**
-             * Id
-             * @description 24-hex id
-             */
-            _id: string;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: string | null;
-            /** Documentboxes */
-            documentBoxes?: components["schemas"]["DocumentBoxOut"][];
-            /** @default null */
-            documents?: components["schemas"]["DocumentsOut"] | null;
-            /** Otherdocuments */
-            otherDocuments?: components["schemas"]["AdhocDocumentOut"][];
-            /**
-             * Profilepicture
-             * @default null
-             */
-            profilePicture?: string | null;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: string | null;
+            by?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -2678,27 +2504,31 @@ export interface components {
          */
         TeacherOut: {
             /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
              * V
              * @description Document version (the ETag)
              * @default 0
              */
             __v?: number;
             /**
-             * Id
-             * @description 24-hex id
+             * Isdeleted
+             * @default false
              */
-            _id: string;
-            /** @default null */
-            arcDetails?: components["schemas"]["ArcDetailsOut"] | null;
-            /** @default null */
-            contractDetails?: components["schemas"]["ContractDetailsOut"] | null;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: string | null;
-            /** @default null */
-            criminalRecord?: components["schemas"]["CriminalRecordOut"] | null;
+            isDeleted?: boolean;
             /**
              * Deletedat
              * @default null
@@ -2710,75 +2540,25 @@ export interface components {
              */
             deletedBy?: string | null;
             /**
-             * Documentboxes
-             * @default null
-             */
-            documentBoxes?: components["schemas"]["DocumentBoxOut"][] | null;
-            /** @default null */
-            documents?: components["schemas"]["DocumentsOut"] | null;
-            /** @default null */
-            education?: components["schemas"]["EducationOut"] | null;
-            /**
-             * Email
-             * @default null
-             */
-            email?: string | null;
-            /** @default null */
-            emergencyContact?: components["schemas"]["EmergencyContactOut"] | null;
-            /**
              * Firstname
              * @default null
              */
             firstName?: string | null;
-            /**
-             * Isdeleted
-             * @default false
-             */
-            isDeleted?: boolean;
-            /**
-             * Lastname
-             * @default null
-             */
-            lastName?: string | null;
             /**
              * Middlename
              * @default null
              */
             middleName?: string | null;
             /**
-             * Otherdocuments
+             * Lastname
              * @default null
              */
-            otherDocuments?: components["schemas"]["AdhocDocumentOut"][] | null;
-            /** @default null */
-            passportDetails?: components["schemas"]["PassportDetailsOut"] | null;
-            /** @default null */
-            personalInfo?: components["schemas"]["PersonalInfoOut"] | null;
+            lastName?: string | null;
             /**
-             * Pipelineorder
+             * Email
              * @default null
              */
-            pipelineOrder?: number | null;
-            /**
-             * Pipelinestage
-             * @default null
-             */
-            pipelineStage?: string | null;
-            /**
-             * Profilepicture
-             * @default null
-             */
-            profilePicture?: string | null;
-            /**
-             * Project
-             * @default null
-             */
-            project?: components["schemas"]["ProjectRefOut"] | string | null;
-            /**
-             * Remarks
-             * @default null
-             */
-            remarks?: string | null;
+            email?: string | null;
             /**
              * School
              * @description Populated on reads ({_id, name, address}); an id elsewhere.
@@ -2786,22 +2566,507 @@ export interface components {
              */
             school?: components["schemas"]["SchoolRefOut"] | string | null;
             /**
+             * Project
+             * @default null
+             */
+            project?: components["schemas"]["ProjectRefOut"] | string | null;
+            /**
+             * Pipelinestage
+             * @default null
+             */
+            pipelineStage?: string | null;
+            /**
+             * Pipelineorder
+             * @default null
+             */
+            pipelineOrder?: number | null;
+            /**
+             * Profilepicture
+             * @default null
+             */
+            profilePicture?: string | null;
+            /**
+             * Remarks
+             * @default null
+             */
+            remarks?: string | null;
+            /** @default null */
+            personalInfo?: components["schemas"]["PersonalInfoOut"] | null;
+            /** @default null */
+            emergencyContact?: components["schemas"]["EmergencyContactOut"] | null;
+            /** @default null */
+            passportDetails?: components["schemas"]["PassportDetailsOut"] | null;
+            /** @default null */
+            education?: components["schemas"]["EducationOut"] | null;
+            /** @default null */
+            teachingLicense?: components["schemas"]["TeachingLicenseOut"] | null;
+            /** @default null */
+            criminalRecord?: components["schemas"]["CriminalRecordOut"] | null;
+            /** @default null */
+            workPermitDetails?: components["schemas"]["WorkPermitDetailsOut"] | null;
+            /** @default null */
+            contractDetails?: components["schemas"]["ContractDetailsOut"] | null;
+            /** @default null */
+            arcDetails?: components["schemas"]["ArcDetailsOut"] | null;
+            /** @default null */
+            documents?: components["schemas"]["DocumentsOut"] | null;
+            /**
+             * Documentboxes
+             * @default null
+             */
+            documentBoxes?: components["schemas"]["DocumentBoxOut"][] | null;
+            /**
+             * Otherdocuments
+             * @default null
+             */
+            otherDocuments?: components["schemas"]["AdhocDocumentOut"][] | null;
+            /**
              * Stagehistory
              * @description GET by id only (lists leave it out).
              * @default null
              */
             stageHistory?: components["schemas"]["StageHistoryOut"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** Address */
+        Address: {
+            /**
+             * Taiwan
+             * @default null
+             */
+            taiwan?: string | null;
+            /**
+             * Home
+             * @default null
+             */
+            home?: string | null;
+        };
+        /** ArcDetails */
+        ArcDetails: {
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Purpose
+             * @default null
+             */
+            purpose?: string | null;
+        };
+        /** ContractDetails */
+        ContractDetails: {
+            /**
+             * Contractstartdate
+             * @default null
+             */
+            contractStartDate?: string | null;
+            /**
+             * Contractenddate
+             * @default null
+             */
+            contractEndDate?: string | null;
+            /**
+             * Paystartdate
+             * @default null
+             */
+            payStartDate?: string | null;
+            /**
+             * Payenddate
+             * @default null
+             */
+            payEndDate?: string | null;
+            /**
+             * Senioritysalary
+             * @default null
+             */
+            senioritySalary?: string | number | null;
+            /**
+             * Seniorityleave
+             * @default null
+             */
+            seniorityLeave?: string | number | null;
+            /**
+             * Salary
+             * @default null
+             */
+            salary?: (number) | null;
+            /**
+             * Hassalaryincrease
+             * @default null
+             */
+            hasSalaryIncrease?: boolean | null;
+            /**
+             * Salaryincreasedate
+             * @default null
+             */
+            salaryIncreaseDate?: string | null;
+            /**
+             * Estimatedpromotedsalary
+             * @default null
+             */
+            estimatedPromotedSalary?: (number) | null;
+        };
+        /**
+         * CoreDocument
+         * @description Metadata of a core document; the file itself is managed by the documents routes.
+         */
+        CoreDocument: {
+            /**
+             * Number
+             * @default null
+             */
+            number?: string | null;
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
             /** @default null */
-            teachingLicense?: components["schemas"]["TeachingLicenseOut"] | null;
+            status?: components["schemas"]["DocumentStatus"] | null;
+            /**
+             * Filepath
+             * @default null
+             */
+            filePath?: unknown;
+            /**
+             * Uploaddate
+             * @default null
+             */
+            uploadDate?: unknown;
+            /**
+             * Originalname
+             * @default null
+             */
+            originalName?: unknown;
+        };
+        /** CriminalRecord */
+        CriminalRecord: {
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
+        };
+        /**
+         * DocumentStatus
+         * @enum {string}
+         */
+        DocumentStatus: "missing" | "valid" | "expired";
+        /** Documents */
+        Documents: {
+            /** @default null */
+            passport?: components["schemas"]["CoreDocument"] | null;
+            /** @default null */
+            arc?: components["schemas"]["CoreDocument"] | null;
+            /** @default null */
+            contract?: components["schemas"]["CoreDocument"] | null;
+            /** @default null */
+            workPermit?: components["schemas"]["CoreDocument"] | null;
+        };
+        /** Education */
+        Education: {
+            /**
+             * Degree
+             * @default null
+             */
+            degree?: string | null;
+            /**
+             * Major
+             * @default null
+             */
+            major?: string | null;
+            /**
+             * School
+             * @default null
+             */
+            school?: string | null;
+        };
+        /** EmergencyContact */
+        EmergencyContact: {
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Relationship
+             * @default null
+             */
+            relationship?: string | null;
+            /**
+             * Phone
+             * @default null
+             */
+            phone?: string | null;
+            /**
+             * Email
+             * @default null
+             */
+            email?: string | null;
+        };
+        /**
+         * Gender
+         * @enum {string}
+         */
+        Gender: "Male" | "Female" | "Other";
+        /**
+         * HiringStatus
+         * @enum {string}
+         */
+        HiringStatus: "Newly Hired" | "Re-Hired";
+        /** Nationality */
+        Nationality: {
+            /**
+             * Chinese
+             * @default null
+             */
+            chinese?: string | null;
+            /**
+             * English
+             * @default null
+             */
+            english?: string | null;
+        };
+        /** PassportDetails */
+        PassportDetails: {
+            /**
+             * Number
+             * @default null
+             */
+            number?: string | null;
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Issuingcountry
+             * @default null
+             */
+            issuingCountry?: string | null;
+            /**
+             * Issuingauthority
+             * @default null
+             */
+            issuingAuthority?: string | null;
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
+        };
+        /** PersonalInfo */
+        PersonalInfo: {
+            /**
+             * Chinesename
+             * @default null
+             */
+            chineseName?: string | null;
+            /**
+             * Englishname
+             * @default null
+             */
+            englishName?: string | null;
+            /**
+             * Serviceschool
+             * @default null
+             */
+            serviceSchool?: string | null;
+            /** @default null */
+            nationality?: components["schemas"]["Nationality"] | null;
+            /**
+             * Phone
+             * @default null
+             */
+            phone?: string | null;
+            /**
+             * Dob
+             * @default null
+             */
+            dob?: string | null;
+            /** @default null */
+            gender?: components["schemas"]["Gender"] | null;
+            /** @default null */
+            address?: components["schemas"]["Address"] | null;
+            /** @default null */
+            hiringStatus?: components["schemas"]["HiringStatus"] | null;
+        };
+        /** TeachingLicense */
+        TeachingLicense: {
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+        };
+        /** WorkPermitDetails */
+        WorkPermitDetails: {
+            /**
+             * Issuedate
+             * @default null
+             */
+            issueDate?: string | null;
+            /**
+             * Expirydate
+             * @default null
+             */
+            expiryDate?: string | null;
+            /**
+             * Startdate
+             * @default null
+             */
+            startDate?: string | null;
+            /**
+             * Permitnumber
+             * @default null
+             */
+            permitNumber?: string | null;
+        };
+        /** TeacherCreate */
+        TeacherCreate: {
+            /**
+             * Middlename
+             * @default null
+             */
+            middleName?: string | null;
+            /**
+             * School
+             * @default null
+             */
+            school?: string | null;
+            /**
+             * Project
+             * @default null
+             */
+            project?: string | null;
+            /**
+             * Remarks
+             * @default null
+             */
+            remarks?: string | null;
+            /** @default null */
+            personalInfo?: components["schemas"]["PersonalInfo"] | null;
+            /** @default null */
+            emergencyContact?: components["schemas"]["EmergencyContact"] | null;
+            /** @default null */
+            passportDetails?: components["schemas"]["PassportDetails"] | null;
+            /** @default null */
+            education?: components["schemas"]["Education"] | null;
+            /** @default null */
+            teachingLicense?: components["schemas"]["TeachingLicense"] | null;
+            /** @default null */
+            criminalRecord?: components["schemas"]["CriminalRecord"] | null;
+            /** @default null */
+            workPermitDetails?: components["schemas"]["WorkPermitDetails"] | null;
+            /** @default null */
+            contractDetails?: components["schemas"]["ContractDetails"] | null;
+            /** @default null */
+            arcDetails?: components["schemas"]["ArcDetails"] | null;
+            /** @default null */
+            documents?: components["schemas"]["Documents"] | null;
+            /**
+             * Pipelinestage
+             * @default null
+             */
+            pipelineStage?: string | null;
+            /**
+             * Pipelineorder
+             * @default null
+             */
+            pipelineOrder?: number | null;
+            /**
+             * Id
+             * @default null
+             */
+            _id?: unknown;
+            /**
+             * V
+             * @default null
+             */
+            __v?: unknown;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: unknown;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt?: string | null;
-            /** @default null */
-            workPermitDetails?: components["schemas"]["WorkPermitDetailsOut"] | null;
+            updatedAt?: unknown;
+            /**
+             * Profilepicture
+             * @default null
+             */
+            profilePicture?: unknown;
+            /**
+             * Documentboxes
+             * @default null
+             */
+            documentBoxes?: unknown;
+            /**
+             * Otherdocuments
+             * @default null
+             */
+            otherDocuments?: unknown;
+            /**
+             * Stagehistory
+             * @default null
+             */
+            stageHistory?: unknown;
+            /**
+             * Isdeleted
+             * @default null
+             */
+            isDeleted?: unknown;
+            /**
+             * Deletedat
+             * @default null
+             */
+            deletedAt?: unknown;
+            /**
+             * Deletedby
+             * @default null
+             */
+            deletedBy?: unknown;
+            /** Firstname */
+            firstName: string;
+            /** Lastname */
+            lastName: string;
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+        };
+        /** ReorderOut */
+        ReorderOut: {
+            /** Message */
+            message: string;
+            /** Stage */
+            stage: string;
+            /** Updated */
+            updated: number;
+            /**
+             * Moved
+             * @description Teachers whose stage changed.
+             * @default 0
+             */
+            moved?: number;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * PipelineReorder
+         * @description FETMS ``PUT /teachers/pipeline/reorder``: move these teachers to ``stage`` in this order.
+         */
+        PipelineReorder: {
+            /** Stage */
+            stage: string;
+            /** Teacherids */
+            teacherIds: string[];
         };
         /**
          * TeacherUpdate
@@ -2809,26 +3074,100 @@ export interface components {
          */
         TeacherUpdate: {
             /**
-             * V
+             * Middlename
              * @default null
              */
-            __v?: unknown;
+            middleName?: string | null;
+            /**
+             * School
+             * @default null
+             */
+            school?: string | null;
+            /**
+             * Project
+             * @default null
+             */
+            project?: string | null;
+            /**
+             * Remarks
+             * @default null
+             */
+            remarks?: string | null;
+            /** @default null */
+            personalInfo?: components["schemas"]["PersonalInfo"] | null;
+            /** @default null */
+            emergencyContact?: components["schemas"]["EmergencyContact"] | null;
+            /** @default null */
+            passportDetails?: components["schemas"]["PassportDetails"] | null;
+            /** @default null */
+            education?: components["schemas"]["Education"] | null;
+            /** @default null */
+            teachingLicense?: components["schemas"]["TeachingLicense"] | null;
+            /** @default null */
+            criminalRecord?: components["schemas"]["CriminalRecord"] | null;
+            /** @default null */
+            workPermitDetails?: components["schemas"]["WorkPermitDetails"] | null;
+            /** @default null */
+            contractDetails?: components["schemas"]["ContractDetails"] | null;
+            /** @default null */
+            arcDetails?: components["schemas"]["ArcDetails"] | null;
+            /** @default null */
+            documents?: components["schemas"]["Documents"] | null;
+            /**
+             * Pipelinestage
+             * @default null
+             */
+            pipelineStage?: string | null;
+            /**
+             * Pipelineorder
+             * @default null
+             */
+            pipelineOrder?: number | null;
             /**
              * Id
              * @default null
              */
             _id?: unknown;
-            /** @default null */
-            arcDetails?: components["schemas"]["ArcDetails"] | null;
-            /** @default null */
-            contractDetails?: components["schemas"]["ContractDetails"] | null;
+            /**
+             * V
+             * @default null
+             */
+            __v?: unknown;
             /**
              * Createdat
              * @default null
              */
             createdAt?: unknown;
-            /** @default null */
-            criminalRecord?: components["schemas"]["CriminalRecord"] | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: unknown;
+            /**
+             * Profilepicture
+             * @default null
+             */
+            profilePicture?: unknown;
+            /**
+             * Documentboxes
+             * @default null
+             */
+            documentBoxes?: unknown;
+            /**
+             * Otherdocuments
+             * @default null
+             */
+            otherDocuments?: unknown;
+            /**
+             * Stagehistory
+             * @default null
+             */
+            stageHistory?: unknown;
+            /**
+             * Isdeleted
+             * @default null
+             */
+            isDeleted?: unknown;
             /**
              * Deletedat
              * @default null
@@ -2840,212 +3179,74 @@ export interface components {
              */
             deletedBy?: unknown;
             /**
-             * Documentboxes
-             * @default null
-             */
-            documentBoxes?: unknown;
-            /** @default null */
-            documents?: components["schemas"]["Documents"] | null;
-            /** @default null */
-            education?: components["schemas"]["Education"] | null;
-            /**
-             * Email
-             * @default null
-             */
-            email?: string | null;
-            /** @default null */
-            emergencyContact?: components["schemas"]["EmergencyContact"] | null;
-            /**
              * Firstname
              * @default null
              */
             firstName?: string | null;
-            /**
-             * Isdeleted
-             * @default null
-             */
-            isDeleted?: unknown;
             /**
              * Lastname
              * @default null
              */
             lastName?: string | null;
             /**
-             * Middlename
+             * Email
              * @default null
              */
-            middleName?: string | null;
+            email?: string | null;
+        };
+        /** UserWithPasswordOut */
+        UserWithPasswordOut: {
             /**
-             * Otherdocuments
-             * @default null
+             * Id
+             * @description 24-hex id
              */
-            otherDocuments?: unknown;
-            /** @default null */
-            passportDetails?: components["schemas"]["PassportDetails"] | null;
-            /** @default null */
-            personalInfo?: components["schemas"]["PersonalInfo"] | null;
+            _id: string;
             /**
-             * Pipelineorder
+             * Createdat
              * @default null
              */
-            pipelineOrder?: number | null;
-            /**
-             * Pipelinestage
-             * @default null
-             */
-            pipelineStage?: string | null;
-            /**
-             * Profilepicture
-             * @default null
-             */
-            profilePicture?: unknown;
-            /**
-             * Project
-             * @default null
-             */
-            project?: string | null;
-            /**
-             * Remarks
-             * @default null
-             */
-            remarks?: string | null;
-            /**
-             * School
-             * @default null
-             */
-            school?: string | null;
-            /**
-             * Stagehistory
-             * @default null
-             */
-            stageHistory?: unknown;
-            /** @default null */
-            teachingLicense?: components["schemas"]["TeachingLicense"] | null;
+            createdAt?: string | null;
             /**
              * Updatedat
              * @default null
              */
-            updatedAt?: unknown;
-            /** @default null */
-            workPermitDetails?: components["schemas"]["WorkPermitDetails"] | null;
-        };
-        /** TeachingLicense */
-        TeachingLicense: {
+            updatedAt?: string | null;
             /**
-             * Expirydate
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /**
+             * Active
+             * @default true
+             */
+            active?: boolean;
+            /**
+             * Lastloginat
              * @default null
              */
-            expiryDate?: string | null;
-        };
-        /** TeachingLicenseOut */
-        TeachingLicenseOut: {
+            lastLoginAt?: string | null;
             /**
-             * Expirydate
+             * Generatedpassword
+             * @description Shown once when the server generated the password.
              * @default null
              */
-            expiryDate?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** TokenOut */
-        TokenOut: {
-            /** Accesstoken */
-            accessToken: string;
-            /** Expiresat */
-            expiresAt: string;
-            /** Refreshexpiresat */
-            refreshExpiresAt: string;
-            /**
-             * Refreshtoken
-             * @description null when the refresh token was set as a cookie (refreshCookie)
-             */
-            refreshToken: string | null;
-            /**
-             * Tokentype
-             * @default Bearer
-             */
-            tokenType?: string;
-            user: components["schemas"]["UserOut"];
+            generatedPassword?: string | null;
         } & {
             [key: string]: unknown;
         };
         /**
-         * UploadConfirm
-         * @description Core documents: optional ``number``/``expiryDate``; ad-hoc: ``name`` and ``boxId``.
+         * Role
+         * @enum {string}
          */
-        UploadConfirm: {
-            /**
-             * Boxid
-             * @default null
-             */
-            boxId?: string | null;
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Name
-             * @default null
-             */
-            name?: string | null;
-            /**
-             * Number
-             * @default null
-             */
-            number?: string | null;
-        };
-        /**
-         * UploadCreate
-         * @description Ask for a presigned upload. The object key is chosen by the server.
-         */
-        UploadCreate: {
-            /** Contenttype */
-            contentType: string;
-            /**
-             * Docid
-             * @description Ad-hoc only: replace the file of this ad-hoc document
-             * @default null
-             */
-            docId?: string | null;
-            /** Filename */
-            fileName: string;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "avatar" | "passport" | "arc" | "contract" | "workPermit" | "adhoc";
-            /**
-             * Size
-             * @description File size in bytes
-             */
-            size: number;
-        };
-        /** UploadOut */
-        UploadOut: {
-            /** Confirmby */
-            confirmBy: string;
-            /** Contenttype */
-            contentType: string;
-            /** Expiresat */
-            expiresAt: string;
-            /** Fields */
-            fields: {
-                [key: string]: string;
-            };
-            /** Key */
-            key: string;
-            /** Kind */
-            kind: string;
-            /** Maxbytes */
-            maxBytes: number;
-            /** Uploadid */
-            uploadId: string;
-            /** Url */
-            url: string;
-        } & {
-            [key: string]: unknown;
-        };
+        Role: "admin" | "editor" | "viewer";
         /** UserCreate */
         UserCreate: {
             /**
@@ -3055,63 +3256,16 @@ export interface components {
             email: string;
             /** Name */
             name: string;
+            role: components["schemas"]["Role"];
             /**
              * Password
              * @description Omit to have a strong password generated.
              * @default null
              */
             password?: string | null;
-            role: components["schemas"]["Role"];
-        };
-        /** UserOut */
-        UserOut: {
-            /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
-            /**
-             * Id
-             * @description 24-hex id
-             */
-            _id: string;
-            /**
-             * Active
-             * @default true
-             */
-            active?: boolean;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: string | null;
-            /** Email */
-            email: string;
-            /**
-             * Lastloginat
-             * @default null
-             */
-            lastLoginAt?: string | null;
-            /** Name */
-            name: string;
-            /** Role */
-            role: string;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: string | null;
-        } & {
-            [key: string]: unknown;
         };
         /** UserUpdate */
         UserUpdate: {
-            /**
-             * Active
-             * @default null
-             */
-            active?: boolean | null;
             /**
              * Name
              * @default null
@@ -3119,165 +3273,11 @@ export interface components {
             name?: string | null;
             /** @default null */
             role?: components["schemas"]["Role"] | null;
-        };
-        /** UserWithPasswordOut */
-        UserWithPasswordOut: {
-            /**
-             * V
-             * @description Document version (the ETag)
-             * @default 0
-             */
-            __v?: number;
-            /**
-             * Id
-             * @description 24-hex id
-             */
-            _id: string;
             /**
              * Active
-             * @default true
-             */
-            active?: boolean;
-            /**
-             * Createdat
              * @default null
              */
-            createdAt?: string | null;
-            /** Email */
-            email: string;
-            /**
-             * Generatedpassword
-             * @description Shown once when the server generated the password.
-             * @default null
-             */
-            generatedPassword?: string | null;
-            /**
-             * Lastloginat
-             * @default null
-             */
-            lastLoginAt?: string | null;
-            /** Name */
-            name: string;
-            /** Role */
-            role: string;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** VaultRow */
-        VaultRow: {
-            /**
-             * Boxid
-             * @default null
-             */
-            boxId?: string | null;
-            /**
-             * Docid
-             * @default null
-             */
-            docId?: string | null;
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Hasfile
-             * @default false
-             */
-            hasFile?: boolean;
-            /**
-             * Name
-             * @default null
-             */
-            name?: string | null;
-            /** Status */
-            status: string;
-            /** Teacherid */
-            teacherId: string;
-            /** Teachername */
-            teacherName: string;
-            /** Type */
-            type: string;
-            /**
-             * Uploadedat
-             * @default null
-             */
-            uploadedAt?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** WorkPermitDetails */
-        WorkPermitDetails: {
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Issuedate
-             * @default null
-             */
-            issueDate?: string | null;
-            /**
-             * Permitnumber
-             * @default null
-             */
-            permitNumber?: string | null;
-            /**
-             * Startdate
-             * @default null
-             */
-            startDate?: string | null;
-        };
-        /** WorkPermitDetailsOut */
-        WorkPermitDetailsOut: {
-            /**
-             * Expirydate
-             * @default null
-             */
-            expiryDate?: string | null;
-            /**
-             * Issuedate
-             * @default null
-             */
-            issueDate?: string | null;
-            /**
-             * Permitnumber
-             * @default null
-             */
-            permitNumber?: string | null;
-            /**
-             * Startdate
-             * @default null
-             */
-            startDate?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** ZipDownloadOut */
-        ZipDownloadOut: {
-            /**
-             * Contenttype
-             * @default null
-             */
-            contentType?: string | null;
-            /** Entries */
-            entries?: string[];
-            /** Expiresat */
-            expiresAt: string;
-            /** Filename */
-            fileName: string;
-            /** Skipped */
-            skipped?: string[];
-            /** Url */
-            url: string;
-        } & {
-            [key: string]: unknown;
+            active?: boolean | null;
         };
     };
     responses: never;
@@ -3303,10 +3303,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    /** @description rel="next" page, when any */
-                    Link?: string;
                     /** @description Total matching items */
                     "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3593,10 +3593,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    /** @description rel="next" page, when any */
-                    Link?: string;
                     /** @description Total matching items */
                     "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3641,6 +3641,80 @@ export interface operations {
             };
         };
     };
+    teacher_history: {
+        parameters: {
+            query?: {
+                limit?: number | null;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description Total matching items */
+                    "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryOut"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -3651,6 +3725,48 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
             };
         };
         responses: {
@@ -3855,16 +3971,90 @@ export interface operations {
             };
         };
     };
-    refresh: {
+    create_upload: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["UploadCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadConfirm"];
             };
         };
         responses: {
@@ -3874,11 +4064,1334 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenOut"];
+                    "application/json": components["schemas"]["TeacherFilesOut"];
                 };
             };
             /** @description Invalid input */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    avatar_url: {
+        parameters: {
+            query?: {
+                disposition?: ("attachment" | "inline") | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    core_document_url: {
+        parameters: {
+            query?: {
+                disposition?: ("attachment" | "inline") | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adhoc_document_url: {
+        parameters: {
+            query?: {
+                disposition?: ("attachment" | "inline") | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    document_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentHistoryOut"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_avatar: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_core_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_core_document: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_adhoc_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reorder_adhoc_documents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdhocReorder"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_adhoc_document: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_adhoc_document: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                doc_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_box: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoxCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reorder_boxes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoxReorder"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_box: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                box_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoxUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_box: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+                box_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherFilesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_box: {
+        parameters: {
+            query?: {
+                redirect?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+                box_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZipDownloadOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3916,10 +5429,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    /** @description rel="next" page, when any */
-                    Link?: string;
                     /** @description Total matching items */
                     "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4113,10 +5626,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    /** @description rel="next" page, when any */
-                    Link?: string;
                     /** @description Total matching items */
                     "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4450,7 +5963,7 @@ export interface operations {
             };
         };
     };
-    delete_project_permanently: {
+    restore_project: {
         parameters: {
             query?: never;
             header?: {
@@ -4529,7 +6042,7 @@ export interface operations {
             };
         };
     };
-    restore_project: {
+    delete_project_permanently: {
         parameters: {
             query?: never;
             header?: {
@@ -4625,10 +6138,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    /** @description rel="next" page, when any */
-                    Link?: string;
                     /** @description Total matching items */
                     "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5548,10 +7061,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    /** @description rel="next" page, when any */
-                    Link?: string;
                     /** @description Total matching items */
                     "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6106,1376 +7619,6 @@ export interface operations {
             };
         };
     };
-    upload_avatar: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": {
-                    /** Format: binary */
-                    file?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_avatar: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
-                "If-Match"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Stale If-Match */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    avatar_url: {
-        parameters: {
-            query?: {
-                disposition?: ("attachment" | "inline") | null;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DownloadOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    create_box: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BoxCreate"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    reorder_boxes: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
-                "If-Match"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BoxReorder"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Stale If-Match */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    update_box: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
-                "If-Match"?: string;
-            };
-            path: {
-                id: string;
-                box_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BoxUpdate"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Stale If-Match */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_box: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
-                "If-Match"?: string;
-            };
-            path: {
-                id: string;
-                box_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Stale If-Match */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    download_box: {
-        parameters: {
-            query?: {
-                redirect?: boolean;
-            };
-            header?: never;
-            path: {
-                id: string;
-                box_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ZipDownloadOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    upload_adhoc_document: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": {
-                    /** Format: binary */
-                    file?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    reorder_adhoc_documents: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
-                "If-Match"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AdhocReorder"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Stale If-Match */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    update_adhoc_document: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
-                "If-Match"?: string;
-            };
-            path: {
-                id: string;
-                doc_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": {
-                    /** Format: binary */
-                    file?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Stale If-Match */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_adhoc_document: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
-                "If-Match"?: string;
-            };
-            path: {
-                id: string;
-                doc_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Stale If-Match */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    adhoc_document_url: {
-        parameters: {
-            query?: {
-                disposition?: ("attachment" | "inline") | null;
-            };
-            header?: never;
-            path: {
-                id: string;
-                doc_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DownloadOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    document_history: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocumentHistoryOut"][];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    upload_core_document: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                type: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": {
-                    /** Format: binary */
-                    file?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_core_document: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The `__v` version (ETag) the change is based on; stale → 412. */
-                "If-Match"?: string;
-            };
-            path: {
-                id: string;
-                type: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Stale If-Match */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    core_document_url: {
-        parameters: {
-            query?: {
-                disposition?: ("attachment" | "inline") | null;
-            };
-            header?: never;
-            path: {
-                id: string;
-                type: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DownloadOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    teacher_history: {
-        parameters: {
-            query?: {
-                limit?: number | null;
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    /** @description rel="next" page, when any */
-                    Link?: string;
-                    /** @description Total matching items */
-                    "X-Total-Count"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditEntryOut"][];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     restore_teacher: {
         parameters: {
             query?: never;
@@ -7555,149 +7698,6 @@ export interface operations {
             };
         };
     };
-    create_upload: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UploadCreate"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UploadOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    confirm_upload: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                upload_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UploadConfirm"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TeacherFilesOut"];
-                };
-            };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Role not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Database unavailable or maintenance */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     list_users: {
         parameters: {
             query?: {
@@ -7714,10 +7714,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    /** @description rel="next" page, when any */
-                    Link?: string;
                     /** @description Total matching items */
                     "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import zhTW from "../i18n/zh-TW.json";
 
-const SRC = join(__dirname, "..");
+const SRC = join(process.cwd(), "src");
 const VISIBLE_ATTRIBUTES = new Set(["aria-label", "title", "placeholder", "alt", "label", "aria-description"]);
 
 function flatten(value: unknown, prefix = ""): Map<string, string> {
@@ -24,7 +24,7 @@ function flatten(value: unknown, prefix = ""): Map<string, string> {
 }
 
 function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
+  return readdirSync(dir).flatMap((name: string) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return name === "test" ? [] : sources(path);
     return /\.(ts|tsx)$/.test(name) && !name.endsWith(".d.ts") && !name.endsWith(".test.ts") ? [path] : [];
