@@ -12,15 +12,16 @@ CDK_CLI ?= npx --yes aws-cdk@2.1148.1
 STAGE ?= dev
 CDK := $(CDK_CLI) --app "$(abspath $(BIN))/python -m infra.app" --output infra/cdk.out
 
-.PHONY: run test lint typecheck audit install clean synth deploy diff rollback rollback-spa
+.PHONY: run dev test lint typecheck audit install clean frontend-check api-client synth deploy diff rollback rollback-spa
 
-$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml tools/s3/package-lock.json
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml tools/s3/package-lock.json frontend/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r infra/requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	npm ci --prefix tools/s3 --silent --no-audit --no-fund
+	npm ci --prefix frontend --silent --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,9 +30,22 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/fetms run
 
+## The web app with hot reload on :5173 (start `make run` first; /api is proxied to it).
+dev: $(STAMP)
+	cd frontend && FETMS_API_URL=http://127.0.0.1:$${API_PORT:-8000} npx vite --port $${SPA_PORT:-5173}
+
 ## Lint, type-check, audit runtime dependencies and run the whole test suite.
-test: $(STAMP) lint typecheck audit
+test: $(STAMP) lint typecheck audit frontend-check
 	$(BIN)/python -m pytest
+
+## The SPA: type check, lint, unit tests, production build and the initial-JS budget.
+frontend-check: $(STAMP)
+	cd frontend && npx tsc -b --noEmit && npx eslint --max-warnings=0 . && npx vitest run && npx vite build --logLevel warn && node scripts/check-bundle-size.mjs
+
+## Regenerate the SPA's API client from the API's OpenAPI document.
+api-client: $(STAMP)
+	$(BIN)/python -m scripts.dump_openapi frontend/openapi.json
+	cd frontend && npm run -s gen:api
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -65,4 +79,4 @@ rollback-spa: $(STAMP)
 	$(BIN)/python -m infra.rollback spa --stage $(STAGE)
 
 clean:
-	rm -rf $(VENV) tools/s3/node_modules .pytest_cache .mypy_cache .ruff_cache infra/cdk.out infra/build
+	rm -rf $(VENV) tools/s3/node_modules frontend/node_modules frontend/dist .pytest_cache .mypy_cache .ruff_cache infra/cdk.out infra/build
