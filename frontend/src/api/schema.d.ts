@@ -2975,7 +2975,7 @@ export interface components {
              * Pipelineorder
              * @default null
              */
-            pipelineOrder?: number | null;
+            pipelineOrder?: unknown;
             /**
              * Id
              * @default null
@@ -3122,7 +3122,7 @@ export interface components {
              * Pipelineorder
              * @default null
              */
-            pipelineOrder?: number | null;
+            pipelineOrder?: unknown;
             /**
              * Id
              * @default null
