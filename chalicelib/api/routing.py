@@ -294,6 +294,11 @@ def _render(result: Any, spec: RouteSpec, request: Request) -> Response:
         status = result.status or status
         content_type = result.content_type or content_type
         result = result.body
+    if status == 204:
+        # No Content means no body at all: a "null" here breaks keep-alive clients and proxies
+        # (they read it as the start of the next response).
+        bare: dict[str, str | list[str]] = dict(headers)
+        return Response(body="", status_code=status, headers=bare)
     if spec.raw_response:
         return Response(
             body=result, status_code=status, headers={"Content-Type": content_type, **headers}

@@ -111,6 +111,23 @@ def test_logout_ends_the_session_and_clears_the_cookie(anon: Api, db: Any) -> No
     assert refused.status == 401
 
 
+def test_no_content_answers_carry_no_body(anon: Api, db: Any) -> None:
+    """A 204 with a body ("null") desynchronises keep-alive connections: proxies such as the
+    SPA's read the stray bytes as the next response and answer 502."""
+    make_user(db, "viewer", email="v@example.org")
+    login = browser_login(anon, "v@example.org")
+    bearer = {"Authorization": f"Bearer {login.body['accessToken']}"}
+    raw = anon.client.http.request(
+        "POST",
+        "/api/auth/logout",
+        headers={"Content-Type": "application/json", **bearer},
+        body=b"{}",
+    )
+    assert raw.status_code == 204
+    assert raw.body in (b"", "")
+    assert "content-type" not in {key.lower() for key in raw.headers}
+
+
 def test_json_clients_keep_the_body_form_and_get_no_cookie(anon: Api, db: Any) -> None:
     make_user(db, "viewer", email="v@example.org")
     tokens = anon.post("/api/auth/login", {"email": "v@example.org", "password": TEST_PASSWORD})

@@ -77,7 +77,10 @@ def start_spa(stack: LocalStack, api_url: str, s3_url: str) -> str:
     env = dict(os.environ)
     env["FETMS_API_URL"] = api_url
     env["FETMS_S3_ORIGIN"] = origin_of(s3_url)
+    # --bypass-lock: Vite 8 refuses a second preview of the same project, but `make test` (the
+    # browser tests) legitimately serves it on its own port beside a running `make run`.
     argv = [str(VITE), "preview", "--host", "127.0.0.1", "--port", str(port), "--strictPort"]
+    argv.append("--bypass-lock")
     process = stack.spawn("spa", argv, env, cwd=FRONTEND)
     url = f"http://127.0.0.1:{port}"
     wait_until(_http_ready(f"{url}/api/health"), "the web app (vite preview)", process)

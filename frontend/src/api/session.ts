@@ -16,6 +16,7 @@ const authClient = createClient<paths>({ baseUrl: "/", credentials: "same-origin
 
 let current: Session | null = null;
 let renewing: Promise<Session | null> | null = null;
+let signingOut = false;
 let timer: ReturnType<typeof setTimeout> | undefined;
 const listeners = new Set<Listener>();
 
@@ -67,6 +68,7 @@ async function withCrossTabLock<T>(work: () => Promise<T>): Promise<T> {
 
 /** Exchange the refresh cookie for a new access token; null when the session has ended. */
 export function renewSession(): Promise<Session | null> {
+  if (signingOut) return Promise.resolve(null);
   renewing ??= withCrossTabLock(async () => {
     try {
       const { data, response } = await authClient.POST("/api/auth/refresh", {
@@ -91,12 +93,26 @@ export function renewSession(): Promise<Session | null> {
   return renewing;
 }
 
+/**
+ * End the session on the server, then here. The refresh cookie is HttpOnly: only the server can
+ * clear it, so a sign-out the server did not confirm throws (the user is told and may retry)
+ * instead of pretending — a reload would otherwise resume the session. A 401 means the session
+ * had already ended. No renewal starts while signing out.
+ */
 export async function signOut(): Promise<void> {
   const token = current?.accessToken;
   if (token) {
-    await authClient
-      .POST("/api/auth/logout", { body: {}, headers: { Authorization: `Bearer ${token}` } })
-      .catch(() => undefined);
+    signingOut = true;
+    try {
+      const response = await authClient
+        .POST("/api/auth/logout", { body: {}, headers: { Authorization: `Bearer ${token}` } })
+        .then((result) => result.response)
+        .catch(() => null);
+      if (!response) throw new Error("The server could not be reached");
+      if (!response.ok && response.status !== 401) throw toApiError(response, null);
+    } finally {
+      signingOut = false;
+    }
   }
   set(null, "ended");
 }

@@ -5,6 +5,8 @@ import { useAuth } from "./auth";
 import { useProject } from "./project";
 import { useMaintenance } from "./health";
 import { LANGUAGES } from "../i18n";
+import { Alert } from "../components/ui/Alert";
+import { useErrorText } from "../components/ui/ErrorMessage";
 import { applyTheme, storedTheme, THEMES, type ThemeChoice } from "./theme";
 
 const NAV = [
@@ -99,7 +101,9 @@ function AccountMenu() {
   const { t } = useTranslation();
   const { user, signOut } = useAuth();
   const navigate = useNavigate();
+  const errorText = useErrorText();
   const details = useRef<HTMLDetailsElement>(null);
+  const [failure, setFailure] = useState<string | null>(null);
   if (!user) return null;
   return (
     <details ref={details} className="relative">
@@ -122,11 +126,16 @@ function AccountMenu() {
           type="button"
           className="rounded px-2 py-1 text-left text-sm hover:bg-slate-100 dark:hover:bg-slate-800"
           onClick={() => {
-            void signOut().then(() => navigate("/login", { replace: true }));
+            setFailure(null);
+            signOut().then(
+              () => navigate("/login", { replace: true }),
+              (error: unknown) => setFailure(t("account.signOutFailed", { reason: errorText(error) })),
+            );
           }}
         >
           {t("account.signOut")}
         </button>
+        {failure ? <Alert>{failure}</Alert> : null}
       </div>
     </details>
   );

@@ -9,7 +9,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -54,12 +54,32 @@ def stage_becomes(stack: Stack, teacher_id: str, stage: str) -> bool:
     return False
 
 
+def pick_up(page: Page, name: str) -> None:
+    """Space on the card's drag handle. dnd-kit's keyboard sensor starts listening for the arrow
+    keys in a zero-delay timer after the pick-up; a zero-delay timer queued now runs after it
+    (timers of equal delay run in order), so the next key press cannot arrive before it listens.
+    A person is never that fast; a test is."""
+    page.get_by_role("button", name=f"Move {name}").focus()
+    page.keyboard.press("Space")
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve))")
+
+
+def column_becomes(stack: Stack, project_id: str, stage: str, ids: list[str]) -> bool:
+    """Wait (bounded) until the API's kanban column holds exactly ``ids`` in that order."""
+    for _ in range(100):
+        board = stack.call("GET", f"/api/pipeline?projectId={project_id}")[1]
+        if [card["_id"] for c in board if c["_id"] == stage for card in c["teachers"]] == ids:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def make_project(stack: Stack) -> dict[str, Any]:
     status, project = stack.call(
         "POST", "/api/projects", {"name": unique("Program "), "code": unique("P").upper()}
     )
     assert status == 201, project
-    return project
+    return cast(dict[str, Any], project)
 
 
 def make_teacher(stack: Stack, **fields: Any) -> dict[str, Any]:
@@ -71,7 +91,7 @@ def make_teacher(stack: Stack, **fields: Any) -> dict[str, Any]:
     }
     status, teacher = stack.call("POST", "/api/teachers", body)
     assert status == 201, teacher
-    return teacher
+    return cast(dict[str, Any], teacher)
 
 
 def test_sign_in_shows_the_user_and_sign_out_ends_the_session(
@@ -98,6 +118,13 @@ def test_sign_in_shows_the_user_and_sign_out_ends_the_session(
     assert "eyJ" not in stored and "refresh" not in stored.lower()
     assert page.evaluate("document.cookie") == ""
     page.get_by_text("Local administrator").click()
+    # A sign-out the server never confirmed says so and keeps the session (only the server can
+    # clear the HttpOnly cookie); the next try ends it for good, also across a reload.
+    page.route("**/api/auth/logout", lambda route: route.abort())
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("alert")).to_contain_text("the session is still open")
+    expect(page.get_by_role("heading", name="Teachers", level=1)).to_be_visible()
+    page.unroute("**/api/auth/logout")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.goto("/teachers")
@@ -167,14 +194,30 @@ def test_kanban_drag_with_the_mouse_and_the_keyboard(
     page.mouse.up()
     expect(target.get_by_text(name)).to_be_visible()
     assert stage_becomes(stack, teacher["_id"], stages[1]["_id"])
-    # Keyboard: Space picks up, ArrowRight moves to the next column, Space drops.
-    handle = page.get_by_role("button", name=f"Move {name}")
-    handle.focus()
-    page.keyboard.press("Space")
+    # Keyboard: Space picks up, ArrowRight moves to the next column (the board scrolls when that
+    # column is off to the right), Space drops — each after its announcement, as a user hears it.
+    announced = page.get_by_role("status").filter(has_text=re.compile(f"^{name} "))
+    pick_up(page, name)
+    expect(announced).to_have_text(f"{name} is over {stages[1]['title']}, position 1 of 1.")
     page.keyboard.press("ArrowRight")
+    expect(announced).to_have_text(re.compile(f"is over {stages[2]['title']}, "))
     page.keyboard.press("Space")
     expect(page.get_by_role("region", name=stages[2]["title"]).get_by_text(name)).to_be_visible()
     assert stage_becomes(stack, teacher["_id"], stages[2]["_id"])
+    # Down within a column: below a second teacher of that stage, then checked through the API.
+    other = make_teacher(stack, project=project["_id"], pipelineStage=stages[2]["_id"])
+    other_name = f"{other['firstName']} Tester"
+    column = page.get_by_role("region", name=stages[2]["title"])
+    page.reload()
+    expect(column.get_by_role("link")).to_have_text([name, other_name])
+    pick_up(page, name)
+    expect(announced).to_have_text(f"{name} is over {stages[2]['title']}, position 1 of 2.")
+    page.keyboard.press("ArrowDown")
+    expect(announced).to_have_text(f"{name} is over {stages[2]['title']}, position 2 of 2.")
+    page.keyboard.press("Space")
+    expect(announced).to_have_text(f"{name} was dropped in {stages[2]['title']}, position 2 of 2.")
+    expect(column.get_by_role("link")).to_have_text([other_name, name])
+    assert column_becomes(stack, project["_id"], stages[2]["_id"], [other["_id"], teacher["_id"]])
 
 
 def test_passport_upload_download_and_a_refused_file(

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -15,7 +15,7 @@ import {
   type DragOverEvent,
   type DragStartEvent,
 } from "@dnd-kit/core";
-import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from "@dnd-kit/sortable";
+import { SortableContext, useSortable, verticalListSortingStrategy } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
 import { api, unwrap } from "../../api/client";
 import { toApiError } from "../../api/errors";
@@ -26,11 +26,19 @@ import { Loading } from "../../components/ui/Spinner";
 import { useFormat } from "../../i18n/format";
 import { Avatar } from "./Avatar";
 import { toCard, type CardView } from "./cards";
+import { boardKeyboardCoordinates, columnDroppable, containerOf as columnOf, dropPosition, dropResult, moveAcross, reorderIds, type Items } from "./moves";
 
 const PAGE = 50;
 
 type Column = { id: string; title: string; count: number };
-type Items = Record<string, string[]>;
+type Board = NonNullable<ReturnType<typeof usePipeline>["data"]>;
+
+function usePipeline(projectId: string | null) {
+  return useQuery({
+    queryKey: ["pipeline", projectId],
+    queryFn: async () => unwrap(await api.GET("/api/pipeline", { params: { query: { limit: PAGE, ...(projectId ? { projectId } : {}) } } })),
+  });
+}
 
 function Card({ card, canEdit }: { card: CardView; canEdit: boolean }) {
   const { t } = useTranslation();
@@ -73,7 +81,7 @@ function Card({ card, canEdit }: { card: CardView; canEdit: boolean }) {
 function ColumnView({ column, ids, cards, canEdit, onLoadMore, loadingMore }: { column: Column; ids: string[]; cards: Map<string, CardView>; canEdit: boolean; onLoadMore: () => void; loadingMore: boolean }) {
   const { t } = useTranslation();
   const format = useFormat();
-  const { setNodeRef, isOver } = useDroppable({ id: `column:${column.id}` });
+  const { setNodeRef, isOver } = useDroppable({ id: columnDroppable(column.id) });
   const headingId = `column-${column.id}`;
   const remaining = column.count - ids.length;
   return (
@@ -103,30 +111,32 @@ function ColumnView({ column, ids, cards, canEdit, onLoadMore, loadingMore }: { 
 
 export default function KanbanBoard({ projectId }: { projectId: string | null }) {
   const { t } = useTranslation();
+  const format = useFormat();
   const canEdit = useCanEdit();
   const errorText = useErrorText();
   const queryClient = useQueryClient();
-  const board = useQuery({
-    queryKey: ["pipeline", projectId],
-    queryFn: async () => unwrap(await api.GET("/api/pipeline", { params: { query: { limit: PAGE, ...(projectId ? { projectId } : {}) } } })),
-  });
+  const board = usePipeline(projectId);
   const [items, setItems] = useState<Items>({});
   const [cards, setCards] = useState<Map<string, CardView>>(new Map());
   const [failure, setFailure] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState<string | null>(null);
   const before = useRef<Items | null>(null);
   const dragFrom = useRef<string | null>(null);
+  /** The board as the keyboard sensor sees it (its coordinate getter outlives renders). */
+  const latest = useRef<{ order: string[]; items: Items }>({ order: [], items: {} });
 
   const columns = useMemo<Column[]>(
     () => (board.data ?? []).map((c) => ({ id: c._id, title: c._id === "uncategorized" ? t("kanban.uncategorized") : c.title, count: c.count ?? 0 })),
     [board.data, t],
   );
 
-  useEffect(() => {
-    if (!board.data) return;
+  /** Server data replaces the board, except in the middle of a drag (a refetch then waits
+   * until the drop, so it cannot pull the card back from where the user is moving it). */
+  const dragging = useRef(false);
+  const apply = useCallback((data: Board) => {
     const next: Items = {};
     const map = new Map<string, CardView>();
-    for (const column of board.data) {
+    for (const column of data) {
       next[column._id] = (column.teachers ?? []).map((card) => {
         map.set(card._id, toCard(card));
         return card._id;
@@ -134,28 +144,37 @@ export default function KanbanBoard({ projectId }: { projectId: string | null })
     }
     setItems(next);
     setCards(map);
-  }, [board.data]);
+  }, []);
+  useEffect(() => {
+    if (board.data && !dragging.current) apply(board.data);
+  }, [board.data, apply]);
+  useEffect(() => {
+    latest.current = { order: columns.map((c) => c.id), items };
+  }, [columns, items]);
 
+  const coordinateGetter = useMemo(() => boardKeyboardCoordinates(() => latest.current), []);
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+    useSensor(KeyboardSensor, { coordinateGetter, scrollBehavior: "auto" }),
   );
 
-  const containerOf = (id: string): string | undefined => {
-    if (id.startsWith("column:")) return id.slice("column:".length);
-    return Object.keys(items).find((key) => items[key]?.includes(id));
-  };
+  const containerOf = (id: string): string | undefined => columnOf(items, id);
   const titleOf = (columnId: string | undefined) => columns.find((c) => c.id === columnId)?.title ?? "";
   const nameOf = (id: string | number) => cards.get(String(id))?.name ?? "";
 
+  const where = (active: string | number, over: string | number) => {
+    const place = dropPosition(items, String(active), String(over));
+    return { name: nameOf(active), column: titleOf(place?.column), position: format.number(place?.position ?? 0), count: format.number(place?.count ?? 0) };
+  };
   const announcements: Announcements = {
     onDragStart: ({ active }) => t("kanban.announce.start", { name: nameOf(active.id) }),
-    onDragOver: ({ active, over }) => (over ? t("kanban.announce.over", { name: nameOf(active.id), column: titleOf(containerOf(String(over.id))) }) : t("kanban.announce.none", { name: nameOf(active.id) })),
-    onDragEnd: ({ active, over }) => (over ? t("kanban.announce.end", { name: nameOf(active.id), column: titleOf(containerOf(String(over.id))) }) : t("kanban.announce.cancel", { name: nameOf(active.id) })),
+    onDragOver: ({ active, over }) => (over ? t("kanban.announce.over", where(active.id, over.id)) : t("kanban.announce.none", { name: nameOf(active.id) })),
+    onDragEnd: ({ active, over }) => (over ? t("kanban.announce.end", where(active.id, over.id)) : t("kanban.announce.cancel", { name: nameOf(active.id) })),
     onDragCancel: ({ active }) => t("kanban.announce.cancel", { name: nameOf(active.id) }),
   };
 
   const onDragStart = ({ active }: DragStartEvent) => {
+    dragging.current = true;
     before.current = items;
     dragFrom.current = containerOf(String(active.id)) ?? null;
     setFailure(null);
@@ -163,16 +182,13 @@ export default function KanbanBoard({ projectId }: { projectId: string | null })
 
   const onDragOver = ({ active, over }: DragOverEvent) => {
     if (!over) return;
-    const from = containerOf(String(active.id));
-    const to = containerOf(String(over.id));
-    if (!from || !to || from === to) return;
-    setItems((current) => {
-      const source = (current[from] ?? []).filter((id) => id !== active.id);
-      const target = [...(current[to] ?? [])];
-      const overIndex = target.indexOf(String(over.id));
-      target.splice(overIndex >= 0 ? overIndex : target.length, 0, String(active.id));
-      return { ...current, [from]: source, [to]: target };
-    });
+    setItems((current) => moveAcross(current, String(active.id), String(over.id)));
+  };
+
+  const settle = () => {
+    dragging.current = false;
+    void queryClient.invalidateQueries({ queryKey: ["teachers"] });
+    void queryClient.invalidateQueries({ queryKey: ["pipeline", projectId] });
   };
 
   const onDragEnd = async ({ active, over }: DragEndEvent) => {
@@ -180,27 +196,34 @@ export default function KanbanBoard({ projectId }: { projectId: string | null })
     const origin = dragFrom.current;
     before.current = null;
     dragFrom.current = null;
-    if (!over || !snapshot) {
+    const drop = over && snapshot ? dropResult(items, String(active.id), String(over.id)) : null;
+    if (!drop || !snapshot) {
       if (snapshot) setItems(snapshot);
+      dragging.current = false;
+      if (board.data) apply(board.data);
       return;
     }
-    const to = containerOf(String(over.id));
-    if (!to) return;
-    let target = items[to] ?? [];
-    const oldIndex = target.indexOf(String(active.id));
-    const overIndex = target.indexOf(String(over.id));
-    if (oldIndex >= 0 && overIndex >= 0 && oldIndex !== overIndex) target = arrayMove(target, oldIndex, overIndex);
-    const next = { ...items, [to]: target };
-    if (origin === to && JSON.stringify(snapshot[to]) === JSON.stringify(target)) return;
-    setItems(next); // optimistic
-    const result = await api.PUT("/api/teachers/pipeline/reorder", { body: { stage: to, teacherIds: target } });
+    if (origin === drop.column && JSON.stringify(snapshot[drop.column]) === JSON.stringify(drop.ids)) {
+      dragging.current = false;
+      if (board.data) apply(board.data);
+      return;
+    }
+    // The loaded cards of the column in their new order: the API puts them at the top of the
+    // column in that order and keeps the cards not loaded here after them.
+    const teacherIds = reorderIds(drop.ids, String(active.id));
+    if (!teacherIds) {
+      setItems(snapshot);
+      setFailure(t("kanban.tooDeep"));
+      settle();
+      return;
+    }
+    setItems({ ...items, [drop.column]: drop.ids }); // optimistic
+    const result = await api.PUT("/api/teachers/pipeline/reorder", { body: { stage: drop.column, teacherIds } });
     if (!result.response.ok) {
       setItems(snapshot); // rolled back
       setFailure(t("kanban.moveFailed", { reason: errorText(toApiError(result.response, result.error)) }));
-      return;
     }
-    void queryClient.invalidateQueries({ queryKey: ["teachers"] });
-    void queryClient.invalidateQueries({ queryKey: ["pipeline", projectId] });
+    settle();
   };
 
   const loadMore = async (column: Column) => {
@@ -240,8 +263,10 @@ export default function KanbanBoard({ projectId }: { projectId: string | null })
         onDragCancel={() => {
           if (before.current) setItems(before.current);
           before.current = null;
+          dragging.current = false;
+          if (board.data) apply(board.data);
         }}
-        accessibility={{ announcements, screenReaderInstructions: { draggable: t("kanban.instructions") } }}
+        accessibility={{ announcements, screenReaderInstructions: { draggable: t("kanban.boardInstructions") } }}
       >
         <div className="flex gap-3 overflow-x-auto pb-3">
           {columns.map((column) => (
