@@ -29,13 +29,16 @@ bp = Blueprint(__name__)
 @route(
     bp,
     "/api/teachers",
-    summary="List teachers (school and project populated, newest first; filters, sort, paging)",
+    summary="List teachers (school and project populated, newest first; filters, sort, paging; "
+    "deleted ones on request)",
     query=TeacherListQuery,
     response=TeacherOut,
     paged=True,
 )
 def list_teachers(req: ApiRequest) -> Page:
-    return teachers.list_teachers(req.db, req.query, limit=req.limit, offset=req.offset)
+    return teachers.list_teachers(
+        req.db, req.query, limit=req.limit, offset=req.offset, actor=req.actor
+    )
 
 
 @route(

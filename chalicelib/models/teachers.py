@@ -294,6 +294,11 @@ class TeacherFilterQuery(QueryModel):
 class TeacherListQuery(TeacherFilterQuery):
     limit: int | None = Field(default=None, ge=1)
     offset: int = Field(default=0, ge=0, le=10_000_000)
+    deleted: Literal["only", "include"] | None = Field(
+        default=None,
+        description="Editors and admins: 'only' lists soft-deleted teachers (to restore them), "
+        "'include' lists them with the live ones. Unset: live teachers only.",
+    )
 
 
 class TeacherExportQuery(TeacherFilterQuery):

@@ -20,8 +20,14 @@ from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from chalicelib.db import CASE_INSENSITIVE, PROJECTS, SCHOOLS, TEACHERS, Db, Document
-from chalicelib.errors import Conflict, FieldError, NotFound, ValidationFailed
-from chalicelib.models.teachers import TeacherCreate, TeacherFilterQuery, TeacherUpdate
+from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from chalicelib.models.teachers import (
+    TeacherCreate,
+    TeacherFilterQuery,
+    TeacherListQuery,
+    TeacherUpdate,
+)
+from chalicelib.models.users import ROLE_RANK
 from chalicelib.services import audit, common, positions
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
@@ -113,10 +119,19 @@ LIST_EXCLUDED: Document = {"stageHistory": 0, "documentHistory": 0}
 
 
 def list_teachers(
-    db: Db, filters: TeacherFilterQuery, *, limit: int, offset: int, now: datetime | None = None
+    db: Db,
+    filters: TeacherListQuery,
+    *,
+    limit: int,
+    offset: int,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> Page:
     """One aggregation for the page (populated), at most one count."""
     match = build_match(db, filters, now or common.utcnow())
+    if filters.deleted is not None:
+        match.pop("isDeleted")
+        match.update(deleted_condition(filters.deleted, actor))
     pipeline: list[Document] = [
         {"$match": match},
         {"$sort": sort_spec(filters)},
@@ -131,6 +146,15 @@ def list_teachers(
     else:
         total = db[TEACHERS].count_documents(match)
     return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def deleted_condition(deleted: str, actor: Actor) -> Document:
+    """Soft-deleted teachers are listed to editors only (they are who may restore them)."""
+    if ROLE_RANK.get(actor.role, 0) < ROLE_RANK["editor"]:
+        raise Forbidden(
+            detail=f"Listing deleted teachers needs the editor role; you are {actor.role}"
+        )
+    return {"isDeleted": True} if deleted == "only" else {}
 
 
 def _fill_missing_refs(doc: Document) -> Document:

@@ -234,3 +234,33 @@ def test_salary_range_selects_what_the_dashboard_label_counts(api: Api, db: Any)
     for label in ("60000-70000", "80000+", "Unspecified"):
         assert len(picked(label.replace("+", "%2B"))) == counts.get(label, 0), label
     assert api.get("/api/teachers?salaryRange=lots").status == 400
+
+
+def test_editors_can_list_deleted_teachers_to_restore_them(
+    api: Api, api_as: Any, db: Any
+) -> None:
+    make_teacher(db, firstName="Live")
+    gone = make_teacher(db, firstName="Gone")
+    assert api.delete(f"/api/teachers/{gone['_id']}").status == 200
+    only = api_as("editor").get("/api/teachers?deleted=only")
+    assert only.status == 200
+    assert names(only) == ["Gone"] and only.header("X-Total-Count") == "1"
+    assert only.body[0]["isDeleted"] is True and only.body[0]["deletedBy"]
+    assert sorted(names(api.get("/api/teachers?deleted=include"))) == ["Gone", "Live"]
+    assert names(api.get("/api/teachers")) == ["Live"]
+    # Other filters still apply to the deleted ones.
+    assert names(api.get("/api/teachers?deleted=only&search=liv")) == []
+    restored = api.put(f"/api/teachers/{gone['_id']}/restore")
+    assert restored.status == 200
+    assert names(api.get("/api/teachers?deleted=only")) == []
+    assert sorted(names(api.get("/api/teachers"))) == ["Gone", "Live"]
+
+
+def test_viewers_cannot_list_deleted_teachers(api_as: Any, db: Any) -> None:
+    make_teacher(db, firstName="Gone", isDeleted=True)
+    viewer = api_as("viewer")
+    assert viewer.get("/api/teachers?deleted=only").status == 403
+    assert viewer.get("/api/teachers?deleted=include").status == 403
+    assert viewer.get("/api/teachers").status == 200
+    bad = api_as("editor").get("/api/teachers?deleted=yes")
+    assert bad.status == 400 and bad.body["errors"][0]["field"] == "deleted"

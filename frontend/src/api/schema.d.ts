@@ -689,7 +689,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List teachers (school and project populated, newest first; filters, sort, paging) */
+        /** List teachers (school and project populated, newest first; filters, sort, paging; deleted ones on request) */
         get: operations["list_teachers"];
         put?: never;
         /** Create a teacher */
@@ -7051,6 +7051,7 @@ export interface operations {
                 order?: ("asc" | "desc") | null;
                 limit?: number | null;
                 offset?: number;
+                deleted?: ("only" | "include") | null;
             };
             header?: never;
             path?: never;

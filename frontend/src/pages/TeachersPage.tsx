@@ -1,9 +1,11 @@
-import { lazy, Suspense, useCallback, useState } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { lazy, Suspense, useCallback, useId, useMemo, useState } from "react";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
 import { toApiError } from "../api/errors";
-import { useAuth } from "../app/auth";
+import type { Teacher } from "../api/types";
+import { hasRole, useAuth } from "../app/auth";
 import { useCanEdit } from "../app/health";
 import { getJsonPref, setPref, usePref } from "../app/prefs";
 import { useProject } from "../app/project";
@@ -32,8 +34,13 @@ export default function TeachersPage() {
   const errorText = useErrorText();
   const { projectId } = useProject();
   const { state, update } = useListState();
+  const mayListDeleted = hasRole(user, "editor");
   const [creating, setCreating] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
+  const [restored, setRestored] = useState<Teacher | null>(null);
+  const [restoreError, setRestoreError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const deletedId = useId();
   const stages = useStages();
   const schools = useSchools();
   const titles = stageTitles(stages.data);
@@ -46,7 +53,7 @@ export default function TeachersPage() {
   usePref(columnsKey);
   const visible = getJsonPref<string[]>(columnsKey, DEFAULT_COLUMNS);
 
-  const query = toQuery(state, projectId);
+  const query = toQuery({ ...state, deleted: state.deleted && mayListDeleted }, projectId);
   const list = useQuery({
     queryKey: ["teachers", "list", query],
     queryFn: async () => {
@@ -59,11 +66,34 @@ export default function TeachersPage() {
   const total = list.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / state.size));
 
+  const restore = useCallback(
+    async (teacher: Teacher) => {
+      setRestored(null);
+      setRestoreError(null);
+      const result = await api.PUT("/api/teachers/{id}/restore", {
+        params: { path: { id: teacher._id }, header: { "If-Match": String(teacher.__v ?? 0) } },
+      });
+      if (!result.data) {
+        setRestoreError(errorText(toApiError(result.response, result.error)));
+        return;
+      }
+      setRestored(result.data);
+      await queryClient.invalidateQueries({ queryKey: ["teachers"] });
+      await queryClient.invalidateQueries({ queryKey: ["pipeline"] });
+    },
+    [errorText, queryClient],
+  );
+  const deletedMode = useMemo(
+    () => (state.deleted && mayListDeleted ? { onRestore: (teacher: Teacher) => void restore(teacher), canRestore: canEdit } : undefined),
+    [state.deleted, mayListDeleted, restore, canEdit],
+  );
+
   const exportAs = async (fmt: "csv" | "xlsx") => {
     setExportError(null);
-    const { limit: _limit, offset: _offset, ...filters } = query;
+    const { limit: _limit, offset: _offset, deleted: _deleted, ...filters } = query;
     void _limit;
     void _offset;
+    void _deleted;
     const result = await api.GET("/api/teachers/export", {
       params: { query: { ...filters, format: fmt } },
       parseAs: "blob",
@@ -117,15 +147,46 @@ export default function TeachersPage() {
               {list.data ? t("teachers.count", { count: total, formatted: format.number(total) }) : ""}
             </p>
             <div className="ml-auto flex flex-wrap gap-2">
+              {mayListDeleted ? (
+                <div className="flex items-center gap-2">
+                  <input
+                    id={deletedId}
+                    type="checkbox"
+                    className="h-4 w-4"
+                    checked={state.deleted}
+                    onChange={(e) => {
+                      setRestored(null);
+                      setRestoreError(null);
+                      update({ deleted: e.target.checked ? "only" : null });
+                    }}
+                  />
+                  <label htmlFor={deletedId} className="text-sm">
+                    {t("teachers.showDeleted")}
+                  </label>
+                </div>
+              ) : null}
               <ColumnChooser visible={visible} onChange={(next) => setPref(columnsKey, JSON.stringify(next))} />
-              <button type="button" className="btn" onClick={() => void exportAs("csv")}>
-                {t("teachers.exportCsv")}
-              </button>
-              <button type="button" className="btn" onClick={() => void exportAs("xlsx")}>
-                {t("teachers.exportXlsx")}
-              </button>
+              {state.deleted ? null : (
+                <>
+                  <button type="button" className="btn" onClick={() => void exportAs("csv")}>
+                    {t("teachers.exportCsv")}
+                  </button>
+                  <button type="button" className="btn" onClick={() => void exportAs("xlsx")}>
+                    {t("teachers.exportXlsx")}
+                  </button>
+                </>
+              )}
             </div>
           </div>
+          {restored ? (
+            <Alert tone="success">
+              {t("teachers.restored", { name: [restored.firstName, restored.lastName].filter(Boolean).join(" ") })}{" "}
+              <Link to={`/teachers/${restored._id}`} className="link">
+                {t("teachers.openProfile")}
+              </Link>
+            </Alert>
+          ) : null}
+          {restoreError ? <Alert>{restoreError}</Alert> : null}
           <Filters state={state} update={update} stages={stages.data ?? []} schools={schools.data ?? []} />
           {exportError ? <Alert>{exportError}</Alert> : null}
           {list.error ? <ErrorMessage error={list.error} /> : null}
@@ -141,6 +202,7 @@ export default function TeachersPage() {
               onSort={(sort, order) => update({ sort, order })}
               stageTitle={stageTitle}
               busy={list.isFetching}
+              deleted={deletedMode}
             />
           )}
           <nav aria-label={t("teachers.pagination")} className="flex flex-wrap items-center gap-3">

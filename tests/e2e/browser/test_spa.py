@@ -169,6 +169,29 @@ def test_search_filters_the_list_on_the_server(
     check_page(page, "teachers-list")
 
 
+def test_a_deleted_teacher_is_found_and_restored_later(
+    page: Page, stack: Stack, csp_violations: list[str]
+) -> None:
+    teacher = make_teacher(stack, firstName=unique("Gone"))
+    name = f"{teacher['firstName']} Tester"
+    status, _ = stack.call("DELETE", f"/api/teachers/{teacher['_id']}")
+    assert status == 200
+    sign_in(page, stack)
+    page.get_by_label("Search").fill(teacher["firstName"])
+    expect(page.get_by_role("status").filter(has_text="0 teachers")).to_be_visible()
+    page.get_by_label("Show deleted teachers").check()
+    table = page.get_by_role("table", name="Deleted teachers of the selected project")
+    expect(table.get_by_role("row")).to_have_count(2)  # header + the deleted teacher
+    expect(table).to_contain_text(name)
+    check_page(page, "teachers-deleted")
+    page.get_by_role("button", name=f"Restore {name}").click()
+    expect(page.get_by_role("status").filter(has_text=f"{name} was restored.")).to_be_visible()
+    expect(table).to_contain_text("No deleted teachers match.")
+    assert stack.call("GET", f"/api/teachers/{teacher['_id']}")[0] == 200
+    page.get_by_label("Show deleted teachers").uncheck()
+    expect(page.get_by_role("table").get_by_role("link", name=name)).to_be_visible()
+
+
 def test_kanban_drag_with_the_mouse_and_the_keyboard(
     page: Page, stack: Stack, csp_violations: list[str]
 ) -> None:

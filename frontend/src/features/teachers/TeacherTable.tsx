@@ -22,21 +22,24 @@ type Props = {
   onSort: (sort: SortField, order: "asc" | "desc") => void;
   stageTitle: (id: string | null | undefined) => string;
   busy: boolean;
+  /** Listing soft-deleted teachers: names are not links (no profile), each row can be restored. */
+  deleted?: { onRestore: (teacher: Teacher) => void; canRestore: boolean } | undefined;
 };
 
 /** The teachers table: TanStack Table in manual (server-side) sorting and paging mode. */
-export function TeacherTable({ rows, total, visible, sort, order, onSort, stageTitle, busy }: Props) {
+export function TeacherTable({ rows, total, visible, sort, order, onSort, stageTitle, busy, deleted }: Props) {
   const { t, i18n } = useTranslation();
   const format = useFormat();
   const columns = useMemo<TableColumn<Teacher>[]>(
-    () =>
-      COLUMNS.map((col) => ({
+    () => [
+      ...COLUMNS.map((col): TableColumn<Teacher> => ({
         id: col.id,
         header: () => t(`teachers.columns.${col.id}`),
         enableSorting: !!col.sort,
         cell: ({ row }) => {
           const raw = col.value(row.original, { stageTitle, lng: i18n.language });
           const text = col.kind === "date" ? format.date(raw as string) : col.kind === "number" ? format.number(raw ?? null) : (raw ?? "");
+          if (col.id === "name" && deleted) return <span className="font-medium">{text || t("teachers.unnamed")}</span>;
           if (col.id === "name") {
             return (
               <Link to={`/teachers/${row.original._id}`} className="link font-medium">
@@ -47,11 +50,36 @@ export function TeacherTable({ rows, total, visible, sort, order, onSort, stageT
           return text;
         },
       })),
-    [t, i18n.language, stageTitle, format],
+      ...(deleted
+        ? [
+            {
+              id: "deletedAt",
+              header: () => t("teachers.columns.deletedAt"),
+              enableSorting: false,
+              cell: ({ row }) => t("teachers.deletedOn", { at: format.dateTime(row.original.deletedAt), by: row.original.deletedBy ?? "" }),
+            } satisfies TableColumn<Teacher>,
+            {
+              id: "actions",
+              header: () => t("teachers.columns.actions"),
+              enableSorting: false,
+              cell: ({ row }) => {
+                const name = [row.original.firstName, row.original.lastName].filter(Boolean).join(" ") || t("teachers.unnamed");
+                return (
+                  <button type="button" className="btn btn-small" disabled={!deleted.canRestore} aria-label={t("teachers.restoreNamed", { name })} onClick={() => deleted.onRestore(row.original)}>
+                    {t("profile.restore")}
+                  </button>
+                );
+              },
+            } satisfies TableColumn<Teacher>,
+          ]
+        : []),
+    ],
+    [t, i18n.language, stageTitle, format, deleted],
   );
   const sortColumn = COLUMNS.find((c) => c.sort === sort)?.id ?? "createdAt";
   const sorting: SortingState = [{ id: sortColumn, desc: order === "desc" }];
   const columnVisibility: VisibilityState = Object.fromEntries(COLUMNS.map((c) => [c.id, visible.includes(c.id)]));
+  const shown = visible.length + (deleted ? 2 : 0);
   const table = useReactTable({
     data: rows,
     columns,
@@ -72,7 +100,7 @@ export function TeacherTable({ rows, total, visible, sort, order, onSort, stageT
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
       <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700" aria-busy={busy}>
-        <caption className="sr-only">{t("teachers.tableCaption")}</caption>
+        <caption className="sr-only">{deleted ? t("teachers.deletedCaption") : t("teachers.tableCaption")}</caption>
         <thead className="bg-slate-100 dark:bg-slate-800">
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id}>
@@ -115,8 +143,8 @@ export function TeacherTable({ rows, total, visible, sort, order, onSort, stageT
           ))}
           {rows.length === 0 && !busy ? (
             <tr>
-              <td colSpan={visible.length || 1} className="px-3 py-6 text-center muted">
-                {t("teachers.noMatches")}
+              <td colSpan={shown || 1} className="px-3 py-6 text-center muted">
+                {deleted ? t("teachers.noDeleted") : t("teachers.noMatches")}
               </td>
             </tr>
           ) : null}

@@ -38,6 +38,8 @@ export type ListState = {
   sort: SortField;
   order: "asc" | "desc";
   view: "list" | "kanban";
+  /** Editors: the soft-deleted teachers instead of the live ones (to restore them). */
+  deleted: boolean;
 };
 
 /** The list's state lives in the URL: bookmarkable, shareable, and Back works. */
@@ -57,6 +59,7 @@ export function useListState() {
       sort: (params.get("sort") as SortField | null) ?? "createdAt",
       order: params.get("order") === "asc" ? "asc" : "desc",
       view: params.get("view") === "kanban" ? "kanban" : "list",
+      deleted: params.get("deleted") === "only",
     };
   }, [params]);
 
@@ -91,6 +94,7 @@ export function toQuery(state: ListState, projectId: string | null): TeacherList
     offset: (state.page - 1) * state.size,
   };
   if (projectId) query.projectId = projectId;
+  if (state.deleted) query.deleted = "only";
   if (f.search) query.search = f.search;
   if (f.pipelineStage) query.pipelineStage = f.pipelineStage;
   if (f.school) query.school = f.school;
