@@ -236,9 +236,7 @@ def test_salary_range_selects_what_the_dashboard_label_counts(api: Api, db: Any)
     assert api.get("/api/teachers?salaryRange=lots").status == 400
 
 
-def test_editors_can_list_deleted_teachers_to_restore_them(
-    api: Api, api_as: Any, db: Any
-) -> None:
+def test_editors_can_list_deleted_teachers_to_restore_them(api: Api, api_as: Any, db: Any) -> None:
     make_teacher(db, firstName="Live")
     gone = make_teacher(db, firstName="Gone")
     assert api.delete(f"/api/teachers/{gone['_id']}").status == 200
