@@ -20,6 +20,8 @@ export default tseslint.config(
         { selector: "MemberExpression[object.name='localStorage'][property.name=/^(setItem)$/]", message: "Use app/prefs (never tokens in web storage)." },
       ],
       "jsx-a11y/no-autofocus": "off",
+      // The browser's prompt/confirm/alert are unlabelled, unstyled and untranslated: use dialogs.
+      "no-alert": "error",
     },
   },
 );

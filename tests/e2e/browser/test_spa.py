@@ -280,6 +280,62 @@ def test_passport_upload_download_and_a_refused_file(
     expect(page.get_by_role("row", name=re.compile("ARC"))).to_contain_text("Missing")
 
 
+def test_boxes_and_documents_are_renamed_and_deleted_in_dialogs(
+    page: Page, stack: Stack, csp_violations: list[str]
+) -> None:
+    teacher = make_teacher(stack)
+    sign_in(page, stack, f"/teachers/{teacher['_id']}?tab=documents")
+    page.get_by_label("New box").fill("Visas")
+    page.get_by_role("button", name="Add box").click()
+    expect(page.get_by_role("heading", name="Visas", level=4)).to_be_visible()
+    page.get_by_role("button", name="Upload other document").click()
+    upload = page.get_by_role("dialog", name="Upload other document")
+    upload.get_by_label("File").set_input_files(
+        {"name": "visa.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    upload.get_by_label("Name").fill("Visa 2026")
+    upload.get_by_label("Box").select_option(label="Visas")
+    upload.get_by_role("button", name="Upload").click()
+    expect(upload).to_be_hidden()
+    expect(page.get_by_role("region", name="Visas")).to_contain_text("Visa 2026")
+    # Rename the box: a labelled field in a dialog; an empty name is refused in place.
+    page.get_by_role("button", name="Rename box Visas").click()
+    dialog = page.get_by_role("dialog", name="Rename the box Visas")
+    field = dialog.get_by_label("Name")
+    expect(field).to_be_focused()
+    expect(field).to_have_value("Visas")
+    check_page(page, "rename-box")
+    field.fill(" ")
+    dialog.get_by_role("button", name="Save").click()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    field.fill("Residence")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("heading", name="Residence", level=4)).to_be_visible()
+    expect(page.get_by_role("button", name="Rename box Residence")).to_be_focused()
+    # Rename the document, then delete it: a confirmation whose first choice is Cancel.
+    page.get_by_role("button", name="Rename Visa 2026").click()
+    dialog = page.get_by_role("dialog", name="Rename Visa 2026")
+    dialog.get_by_label("Name").fill("Visa (old)")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("region", name="Residence")).to_contain_text("Visa (old)")
+    page.get_by_role("button", name="Delete Visa (old)").click()
+    confirm = page.get_by_role("alertdialog", name="Delete Visa (old)?")
+    expect(confirm).to_contain_text("stays in the document history")
+    expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    check_page(page, "delete-document")
+    confirm.get_by_role("button", name="Delete").click()
+    expect(confirm).to_be_hidden()
+    expect(page.get_by_role("region", name="Residence")).not_to_contain_text("Visa (old)")
+    # Delete the box.
+    page.get_by_role("button", name="Delete box Residence").click()
+    confirm = page.get_by_role("alertdialog", name="Delete the box Residence?")
+    confirm.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("heading", name="Residence", level=4)).to_be_hidden()
+    stored = stack.call("GET", f"/api/teachers/{teacher['_id']}")[1]
+    assert stored["documentBoxes"] == [] and stored["otherDocuments"] == []
+
+
 def test_a_stale_edit_gets_the_conflict_dialog(
     page: Page, stack: Stack, csp_violations: list[str]
 ) -> None:

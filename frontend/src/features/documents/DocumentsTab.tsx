@@ -11,12 +11,16 @@ import { Alert } from "../../components/ui/Alert";
 import { Dialog } from "../../components/ui/Dialog";
 import { Field } from "../../components/ui/Field";
 import { Progress } from "../../components/ui/Progress";
+import { ConfirmDialog, NameDialog, type Outcome } from "../../components/ui/Prompts";
 import { useErrorText } from "../../components/ui/ErrorMessage";
 import { useFormat } from "../../i18n/format";
 import { uploadFile, UploadRefused, type UploadStep } from "./upload";
 
 type Target = { kind: CoreType | "adhoc"; docId?: string };
 type Download = { url: string; contentType?: string | null; fileName: string };
+/** A box or an ad-hoc document the user is renaming or deleting. */
+type Subject = { kind: "box" | "document"; id: string; name: string };
+type Call = Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
 function UploadDialog({ teacher, target, onClose, onDone }: { teacher: Teacher; target: Target | null; onClose: () => void; onDone: () => Promise<void> }) {
   const { t } = useTranslation();
@@ -207,6 +211,8 @@ export default function DocumentsTab({ teacher, canEdit, onChanged }: { teacher:
   const [preview, setPreview] = useState<Download | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [newBox, setNewBox] = useState("");
+  const [renaming, setRenaming] = useState<Subject | null>(null);
+  const [deleting, setDeleting] = useState<Subject | null>(null);
   const id = teacher._id;
   const history = useQuery({
     queryKey: ["teachers", "files", id, teacher.__v],
@@ -214,7 +220,23 @@ export default function DocumentsTab({ teacher, canEdit, onChanged }: { teacher:
   });
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }));
 
-  const run = async (call: Promise<{ data?: unknown; error?: unknown; response: Response }>) => {
+  /** For the dialogs: the error text to show in them, or null once done. */
+  const attempt = async (call: Call): Outcome => {
+    const result = await call;
+    if (!result.response.ok) return errorText(toApiError(result.response, result.error));
+    await onChanged();
+    return null;
+  };
+  const rename = (subject: Subject, name: string): Outcome =>
+    subject.kind === "box"
+      ? attempt(api.PUT("/api/teachers/{id}/boxes/{box_id}", { params: { path: { id, box_id: subject.id } }, body: { name } }))
+      : attempt(api.PUT("/api/teachers/{id}/documents/adhoc/{doc_id}", { params: { path: { id, doc_id: subject.id } }, body: { name } }));
+  const remove = (subject: Subject): Outcome =>
+    subject.kind === "box"
+      ? attempt(api.DELETE("/api/teachers/{id}/boxes/{box_id}", { params: { path: { id, box_id: subject.id } } }))
+      : attempt(api.DELETE("/api/teachers/{id}/documents/adhoc/{doc_id}", { params: { path: { id, doc_id: subject.id } } }));
+
+  const run = async (call: Call) => {
     setFailure(null);
     const result = await call;
     if (!result.response.ok) {
@@ -366,15 +388,10 @@ export default function DocumentsTab({ teacher, canEdit, onChanged }: { teacher:
                           }}>
                             <span aria-hidden="true">↑</span>
                           </button>
-                          <button type="button" className="btn btn-small" aria-label={t("documents.renameNamed", { name: title })} onClick={() => {
-                            const next = window.prompt(t("documents.renamePrompt"), title);
-                            if (next && next.trim()) void run(api.PUT("/api/teachers/{id}/boxes/{box_id}", { params: { path: { id, box_id: box._id } }, body: { name: next.trim() } }));
-                          }}>
+                          <button type="button" className="btn btn-small" aria-label={t("documents.renameBox", { name: title })} onClick={() => setRenaming({ kind: "box", id: box._id, name: title })}>
                             {t("documents.rename")}
                           </button>
-                          <button type="button" className="btn btn-small" aria-label={t("documents.deleteBox", { name: title })} onClick={() => {
-                            if (window.confirm(t("documents.deleteBoxConfirm", { name: title }))) void run(api.DELETE("/api/teachers/{id}/boxes/{box_id}", { params: { path: { id, box_id: box._id } } }));
-                          }}>
+                          <button type="button" className="btn btn-small" aria-label={t("documents.deleteBox", { name: title })} onClick={() => setDeleting({ kind: "box", id: box._id, name: title })}>
                             {t("common.delete")}
                           </button>
                         </>
@@ -389,13 +406,8 @@ export default function DocumentsTab({ teacher, canEdit, onChanged }: { teacher:
                       canEdit={canEdit}
                       onOpen={(inline) => void open(api.GET("/api/teachers/{id}/documents/adhoc/{doc_id}/url", { params: { path: { id, doc_id: doc._id }, query: disposition(inline) } }), inline)}
                       onReplace={() => setTarget({ kind: "adhoc", docId: doc._id })}
-                      onRename={() => {
-                        const next = window.prompt(t("documents.renamePrompt"), doc.name ?? "");
-                        if (next && next.trim()) void run(api.PUT("/api/teachers/{id}/documents/adhoc/{doc_id}", { params: { path: { id, doc_id: doc._id } }, body: { name: next.trim() } }));
-                      }}
-                      onDelete={() => {
-                        if (window.confirm(t("documents.deleteDocumentConfirm", { name: doc.name ?? "" }))) void run(api.DELETE("/api/teachers/{id}/documents/adhoc/{doc_id}", { params: { path: { id, doc_id: doc._id } } }));
-                      }}
+                      onRename={() => setRenaming({ kind: "document", id: doc._id, name: doc.name ?? "" })}
+                      onDelete={() => setDeleting({ kind: "document", id: doc._id, name: doc.name ?? "" })}
                     />
                   ))}
                 </BoxList>
@@ -430,6 +442,22 @@ export default function DocumentsTab({ teacher, canEdit, onChanged }: { teacher:
 
       <UploadDialog teacher={teacher} target={target} onClose={() => setTarget(null)} onDone={onChanged} />
       <PreviewDialog file={preview} onClose={() => setPreview(null)} />
+      <NameDialog
+        open={!!renaming}
+        title={renaming?.kind === "box" ? t("documents.renameBoxTitle", { name: renaming.name }) : t("documents.renameDocumentTitle", { name: renaming?.name ?? "" })}
+        label={t("documents.name")}
+        initial={renaming?.name ?? ""}
+        onSubmit={(name) => (renaming ? rename(renaming, name) : Promise.resolve(null))}
+        onClose={() => setRenaming(null)}
+      />
+      <ConfirmDialog
+        open={!!deleting}
+        title={deleting?.kind === "box" ? t("documents.deleteBoxTitle", { name: deleting.name }) : t("documents.deleteDocumentTitle", { name: deleting?.name ?? "" })}
+        description={deleting?.kind === "box" ? t("documents.deleteBoxBody") : t("documents.deleteDocumentBody")}
+        confirmLabel={t("common.delete")}
+        onConfirm={() => (deleting ? remove(deleting) : Promise.resolve(null))}
+        onClose={() => setDeleting(null)}
+      />
     </div>
   );
 }
