@@ -1,4 +1,4 @@
-import { lazy, Suspense, type ReactNode } from "react";
+import type { ComponentType, ReactNode } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createBrowserRouter, Navigate, RouterProvider, useLocation } from "react-router";
 import { ApiError } from "../api/errors";
@@ -8,12 +8,25 @@ import { Layout } from "./Layout";
 import { Loading } from "../components/ui/Spinner";
 import LoginPage from "../pages/LoginPage";
 
-// Every page but sign-in is its own chunk: the first load carries only the shell.
-const TeachersPage = lazy(() => import("../pages/TeachersPage"));
-const TeacherProfilePage = lazy(() => import("../pages/TeacherProfilePage"));
-const ChangePasswordPage = lazy(() => import("../pages/ChangePasswordPage"));
-const PlaceholderPage = lazy(() => import("../pages/PlaceholderPage"));
-const NotFoundPage = lazy(() => import("../pages/NotFoundPage"));
+// Every page but sign-in is its own chunk: the first load carries only the shell. The router
+// loads a route's chunk before rendering it (route `lazy`), so opening the app on a page fetches
+// that page's code while the session is being renewed, and nothing suspends on the way.
+const teachersPage = () => import("../pages/TeachersPage");
+const teacherProfilePage = () => import("../pages/TeacherProfilePage");
+const changePasswordPage = () => import("../pages/ChangePasswordPage");
+const notFoundPage = () => import("../pages/NotFoundPage");
+const placeholderPage = () => import("../pages/PlaceholderPage");
+
+function lazyPage(load: () => Promise<{ default: ComponentType }>) {
+  return async () => ({ Component: (await load()).default });
+}
+
+function placeholder(area: "dashboard" | "schools" | "documents" | "settings") {
+  return async () => {
+    const { default: PlaceholderPage } = await placeholderPage();
+    return { Component: () => <PlaceholderPage area={area} /> };
+  };
+}
 
 export const queryClient = new QueryClient({
   defaultOptions: {
@@ -38,10 +51,6 @@ function RequireSession({ children }: { children: ReactNode }) {
   return <ProjectProvider>{children}</ProjectProvider>;
 }
 
-function page(element: ReactNode) {
-  return <Suspense fallback={<Loading />}>{element}</Suspense>;
-}
-
 const router = createBrowserRouter([
   { path: "/login", element: <LoginPage /> },
   {
@@ -51,15 +60,16 @@ const router = createBrowserRouter([
         <Layout />
       </RequireSession>
     ),
+    hydrateFallbackElement: <Loading />,
     children: [
-      { index: true, element: page(<PlaceholderPage area="dashboard" />) },
-      { path: "teachers", element: page(<TeachersPage />) },
-      { path: "teachers/:id", element: page(<TeacherProfilePage />) },
-      { path: "schools", element: page(<PlaceholderPage area="schools" />) },
-      { path: "documents", element: page(<PlaceholderPage area="documents" />) },
-      { path: "settings", element: page(<PlaceholderPage area="settings" />) },
-      { path: "account/password", element: page(<ChangePasswordPage />) },
-      { path: "*", element: page(<NotFoundPage />) },
+      { index: true, lazy: placeholder("dashboard") },
+      { path: "teachers", lazy: lazyPage(teachersPage) },
+      { path: "teachers/:id", lazy: lazyPage(teacherProfilePage) },
+      { path: "schools", lazy: placeholder("schools") },
+      { path: "documents", lazy: placeholder("documents") },
+      { path: "settings", lazy: placeholder("settings") },
+      { path: "account/password", lazy: lazyPage(changePasswordPage) },
+      { path: "*", lazy: lazyPage(notFoundPage) },
     ],
   },
 ]);

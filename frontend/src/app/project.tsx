@@ -28,6 +28,9 @@ export function ProjectProvider({ children }: { children: ReactNode }) {
   });
   const projects = useMemo(() => query.data ?? [], [query.data]);
   const selected = projects.find((p) => p._id === stored) ?? projects[0] ?? null;
+  // Until the project list arrives, the remembered project stands in: lists start loading at
+  // once instead of after another round trip (a project that is gone is replaced when it comes).
+  const projectId = query.data ? (selected?._id ?? null) : stored;
 
   useEffect(() => {
     if (selected && selected._id !== stored) setPref(key, selected._id);
@@ -36,12 +39,12 @@ export function ProjectProvider({ children }: { children: ReactNode }) {
   const value = useMemo<ProjectValue>(
     () => ({
       projects,
-      projectId: selected?._id ?? null,
+      projectId,
       project: selected,
       setProjectId: (id) => setPref(key, id),
       loading: query.isLoading,
     }),
-    [projects, selected, key, query.isLoading],
+    [projects, selected, projectId, key, query.isLoading],
   );
   return <ProjectContext.Provider value={value}>{children}</ProjectContext.Provider>;
 }

@@ -1,7 +1,8 @@
 import { useEffect, useState } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { z } from "zod";
+// zod's "mini" build: the sign-in page is in the first load, and needs two required fields only.
+import * as z from "zod/mini";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { useAuth } from "../app/auth";
@@ -12,8 +13,8 @@ import { usePageTitle } from "../app/title";
 import { LANGUAGES } from "../i18n";
 
 const schema = z.object({
-  email: z.string().trim().min(1, "validation.required"),
-  password: z.string().min(1, "validation.required"),
+  email: z.string().check(z.trim(), z.minLength(1, "validation.required")),
+  password: z.string().check(z.minLength(1, "validation.required")),
 });
 type Values = z.infer<typeof schema>;
 
