@@ -1013,8 +1013,6 @@ export interface components {
              * @default null
              */
             lastLoginAt?: string | null;
-        } & {
-            [key: string]: unknown;
         };
         /** TokenOut */
         TokenOut: {
@@ -1035,8 +1033,6 @@ export interface components {
             /** Refreshexpiresat */
             refreshExpiresAt: string;
             user: components["schemas"]["UserOut"];
-        } & {
-            [key: string]: unknown;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -3239,8 +3235,6 @@ export interface components {
              * @default null
              */
             generatedPassword?: string | null;
-        } & {
-            [key: string]: unknown;
         };
         /**
          * Role
