@@ -11,6 +11,7 @@ import { useErrorText } from "../../components/ui/ErrorMessage";
 import { toDateInput, useFormat } from "../../i18n/format";
 import { GENDERS, HIRING_STATUSES } from "../teachers/filters";
 import { schoolName, useSchools, useStages } from "../teachers/lookups";
+import { SchoolOptions, StageOptions } from "../teachers/options";
 import { getPath, setPath, toKey, toPath, type FieldDef, type SectionDef } from "./sections";
 
 type Values = Record<string, string | boolean>;
@@ -146,23 +147,13 @@ export function SectionCard({ teacher, section, canEdit, onSave }: Props) {
             case "school":
               return (
                 <select {...common}>
-                  <option value="">{t("common.none")}</option>
-                  {schools.map((s) => (
-                    <option key={s._id} value={s._id}>
-                      {schoolName(s, i18n.language)}
-                    </option>
-                  ))}
+                  <SchoolOptions schools={schools} />
                 </select>
               );
             case "stage":
               return (
                 <select {...common}>
-                  <option value="">{t("kanban.uncategorized")}</option>
-                  {stages.map((s) => (
-                    <option key={s._id} value={s._id}>
-                      {s.title}
-                    </option>
-                  ))}
+                  <StageOptions stages={stages} />
                 </select>
               );
             case "number":

@@ -14,7 +14,8 @@ import { Alert } from "../../components/ui/Alert";
 import { useErrorText } from "../../components/ui/ErrorMessage";
 import { applyFieldErrors } from "./applyErrors";
 import { GENDERS, HIRING_STATUSES } from "./filters";
-import { useSchools, useStages, schoolName } from "./lookups";
+import { useSchools, useStages } from "./lookups";
+import { SchoolOptions, StageOptions } from "./options";
 
 // Client checks stay light (required fields); the API is the authority and its field errors
 // (invalid e-mail, duplicate e-mail, ...) are shown next to the fields.
@@ -47,7 +48,7 @@ const SERVER_FIELDS: Record<string, keyof Values> = {
 };
 
 export function NewTeacherDialog({ open, onClose, projectId }: { open: boolean; onClose: () => void; projectId: string | null }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const errorText = useErrorText();
@@ -146,24 +147,14 @@ export function NewTeacherDialog({ open, onClose, projectId }: { open: boolean; 
         <Field label={t("fields.school")} error={message(errors.school?.message)}>
           {(p) => (
             <select {...p} {...form.register("school")} className="input">
-              <option value="">{t("common.none")}</option>
-              {schools.map((s) => (
-                <option key={s._id} value={s._id}>
-                  {schoolName(s, i18n.language)}
-                </option>
-              ))}
+              <SchoolOptions schools={schools} />
             </select>
           )}
         </Field>
         <Field label={t("fields.pipelineStage")} error={message(errors.pipelineStage?.message)}>
           {(p) => (
             <select {...p} {...form.register("pipelineStage")} className="input">
-              <option value="">{t("kanban.uncategorized")}</option>
-              {stages.map((s) => (
-                <option key={s._id} value={s._id}>
-                  {s.title}
-                </option>
-              ))}
+              <StageOptions stages={stages} />
             </select>
           )}
         </Field>
