@@ -276,9 +276,11 @@ def test_school_links_both_ways(api: Api, db: Any) -> None:
     by_name = create(api, personalInfo={"serviceSchool": "guangfu elementary"})
     assert by_name["school"]["_id"] == str(school["_id"])
     moved = api.put(f"/api/teachers/{by_name['_id']}", {"personalInfo": {"serviceSchool": "Other"}})
+    assert moved.status == 200, moved.body
     assert moved.body["school"] is None
     assert moved.body["personalInfo"]["serviceSchool"] == "Other"
     relinked = api.put(f"/api/teachers/{by_name['_id']}", {"school": str(school["_id"])})
+    assert relinked.status == 200, relinked.body
     assert relinked.body["personalInfo"]["serviceSchool"] == "光復國小"
     populated = api.put(f"/api/teachers/{by_name['_id']}", {"school": by_id["school"]})
     assert populated.status == 200
