@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# The Go toolchain (tests build tools/bsoncheck) lives in /usr/local/go on the build machines.
+# The Go toolchain (SeaweedFS, the local S3, and tools/bsoncheck are built with it) lives in
+# /usr/local/go on the build machines.
 export PATH := $(PATH):/usr/local/go/bin
 
 # infra/: the CDK CLI used by deploy/diff (synth needs no CLI). STAGE=dev|prod.
@@ -12,21 +13,25 @@ CDK_CLI ?= npx --yes aws-cdk@2.1148.1
 STAGE ?= dev
 CDK := $(CDK_CLI) --app "$(abspath $(BIN))/python -m infra.app" --output infra/cdk.out
 
-.PHONY: run dev test lint typecheck audit install clean frontend-check api-client synth deploy diff rollback rollback-spa
+.PHONY: run dev test lint typecheck audit install local-s3 clean frontend-check api-client synth deploy diff rollback rollback-spa
 
-$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml tools/s3/package-lock.json frontend/package-lock.json
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml frontend/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r infra/requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	npm ci --prefix tools/s3 --silent --no-audit --no-fund
 	npm ci --prefix frontend --silent --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## Start the whole local stack (MongoDB-wire server, S3 endpoint, API). Ctrl-C stops everything.
+## The local S3 server (SeaweedFS): built once per machine into ~/.cache/fetms (a few minutes the
+## first time, then instant); `fetms run` and the tests use the cached binary.
+local-s3: $(STAMP)
+	@$(BIN)/python -m fetms_cli.seaweedfs_binary >/dev/null
+
+## Start the whole local stack (MongoDB-wire server, S3 server, API). Ctrl-C stops everything.
 run: $(STAMP)
 	$(BIN)/fetms run
 
@@ -35,7 +40,7 @@ dev: $(STAMP)
 	cd frontend && FETMS_API_URL=http://127.0.0.1:$${API_PORT:-8000} npx vite --port $${SPA_PORT:-5173}
 
 ## Lint, type-check, audit runtime dependencies and run the whole test suite.
-test: $(STAMP) lint typecheck audit frontend-check
+test: $(STAMP) lint typecheck audit frontend-check local-s3
 	$(BIN)/python -m pytest
 
 ## The SPA: type check, lint, unit tests, production build and the initial-JS budget.
@@ -79,4 +84,4 @@ rollback-spa: $(STAMP)
 	$(BIN)/python -m infra.rollback spa --stage $(STAGE)
 
 clean:
-	rm -rf $(VENV) tools/s3/node_modules frontend/node_modules frontend/dist .pytest_cache .mypy_cache .ruff_cache infra/cdk.out infra/build
+	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache .mypy_cache .ruff_cache infra/cdk.out infra/build

@@ -14,21 +14,25 @@ from tests.support.servers import s3_server, secantus_server
 TEST_DB = "fetms_test"
 
 
+SPA_ORIGINS = ["https://spa.example.org", "http://127.0.0.1:5173"]
+
+
 @pytest.fixture(scope="session")
 def services() -> Iterator[dict[str, str]]:
-    with secantus_server() as mongo, s3_server() as s3_url:
+    """SecantusDB (in memory) and SeaweedFS (S3, signed requests only) for the whole session."""
+    with secantus_server() as mongo, s3_server(SPA_ORIGINS) as s3:
         env = {
             "FETMS_STAGE": "test",
             "MONGO_URI": mongo.uri,
             "MONGO_DB": TEST_DB,
-            "S3_ENDPOINT_URL": s3_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            "S3_ENDPOINT_URL": s3.url,
+            "AWS_ACCESS_KEY_ID": s3.credentials.access_key,
+            "AWS_SECRET_ACCESS_KEY": s3.credentials.secret_key,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_REGION": "us-east-1",
             "UPLOADS_BUCKET": "fetms-uploads-test",
             "BACKUPS_BUCKET": "fetms-backups-test",
-            "CORS_ORIGINS": "https://spa.example.org,http://127.0.0.1:5173",
+            "CORS_ORIGINS": ",".join(SPA_ORIGINS),
             "POWERTOOLS_METRICS_NAMESPACE": "FETMS",
             "STRICT_RESPONSES": "true",
         }
@@ -42,9 +46,10 @@ def services() -> Iterator[dict[str, str]]:
         settings = get_settings()
         database = db.get_db()
         db.ensure_indexes(database)
-        s3 = storage.get_s3()
-        ensure_bucket(s3, settings.uploads_bucket, settings.cors_origins)
-        ensure_bucket(s3, settings.backups_bucket, [])
+        client = storage.get_s3()
+        refused = ensure_bucket(client, settings.uploads_bucket, settings.cors_origins)
+        refused += ensure_bucket(client, settings.backups_bucket, [])
+        assert refused == [], f"the local S3 refused bucket settings: {refused}"
         try:
             yield env
         finally:

@@ -120,12 +120,26 @@ def test_declared_oversize_is_413(api: Api, db: Any) -> None:
     assert request_upload(api, teacher["_id"], "passport", PDF, size=0).status == 400
 
 
-def test_uploaded_file_larger_than_declared_is_rejected_and_discarded(api: Api, db: Any) -> None:
-    """The emulator ignores content-length-range, so our own check must catch it."""
+def _store_behind_the_policy(upload: dict[str, Any], content: bytes, content_type: str) -> None:
+    """Put an object under an upload's key with the server-side client, bypassing the POST
+    policy that S3 enforces (as a bucket policy mistake or another writer could): the only way
+    to reach our own post-upload verification, which stays as defence in depth."""
+    storage.get_s3().put_object(
+        Bucket=get_settings().uploads_bucket,
+        Key=upload["key"],
+        Body=content,
+        ContentType=content_type,
+        ServerSideEncryption="AES256",
+    )
+
+
+def test_object_larger_than_declared_is_rejected_and_discarded(api: Api, db: Any) -> None:
+    """S3 refuses such a POST (tests/api/test_s3_enforcement.py); our own check catches an
+    object that got there anyway."""
     teacher = make_teacher(db)
     asked = request_upload(api, teacher["_id"], "passport", PDF, size=len(PDF))
     bigger = PDF + b"0" * 5000
-    post_to_s3(asked.body, bigger)
+    _store_behind_the_policy(asked.body, bigger, "application/pdf")
     assert _object_exists(asked.body["key"])
     result = confirm(api, teacher["_id"], asked.body["uploadId"])
     assert result.status == 413
@@ -153,15 +167,14 @@ def test_magic_bytes_that_do_not_match_are_rejected(api: Api, db: Any) -> None:
 
 
 def test_stored_content_type_must_match_declared(api: Api, db: Any) -> None:
+    """S3 refuses a POST with another Content-Type; an object stored with one is rejected."""
     teacher = make_teacher(db)
     asked = request_upload(api, teacher["_id"], "adhoc", PNG, file_name="a.png")
-    fields = {**asked.body["fields"], "Content-Type": "text/html"}
-    requests.post(
-        asked.body["url"], data=fields, files={"file": ("a.png", PNG, "text/html")}, timeout=15
-    )
+    _store_behind_the_policy(asked.body, PNG, "text/html")
     result = confirm(api, teacher["_id"], asked.body["uploadId"], {"name": "Photo"})
     assert result.status == 415
     assert "text/html" in result.body["message"]
+    assert not _object_exists(asked.body["key"])
     assert db.teachers.find_one({"_id": teacher["_id"]})["otherDocuments"] == []
 
 

@@ -1,18 +1,30 @@
-"""Start the real services the tests talk to: SecantusDB (MongoDB wire) and an S3 endpoint."""
+"""Start the real services the tests talk to: SecantusDB (MongoDB wire) and SeaweedFS (S3)."""
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from pymongo import MongoClient
+
+from fetms_cli.seaweedfs import (
+    PORTS_PER_SERVER,
+    S3Credentials,
+    SeaweedPorts,
+    command,
+    endpoint_url,
+    is_ready,
+    write_identity_config,
+)
+from fetms_cli.seaweedfs_binary import ensure_binary
 
 
 def free_port() -> int:
@@ -83,37 +95,73 @@ def _wait_for_mongo(uri: str, process: subprocess.Popen[bytes], timeout: float) 
     raise RuntimeError("SecantusDB did not answer ping in time")
 
 
+@dataclass(frozen=True)
+class S3Server:
+    """The local S3 server (SeaweedFS) of the test session: endpoint and its generated keys."""
+
+    url: str
+    credentials: S3Credentials
+    ports: SeaweedPorts
+
+
+def free_port_block(count: int, attempts: int = 200) -> int:
+    """The first of ``count`` consecutive free ports below 32768 (clear of outgoing ports)."""
+    chooser = random.SystemRandom()
+    for _ in range(attempts):
+        first = chooser.randrange(10_000, 32_000 - count)
+        if all(_bindable(port) for port in range(first, first + count)):
+            return first
+    raise RuntimeError(f"no block of {count} free ports found")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @contextmanager
-def s3_server(timeout: float = 30.0) -> Iterator[str]:
-    """moto's S3 server over real HTTP on 127.0.0.1, in its own process.
+def s3_server(allowed_origins: list[str], timeout: float = 60.0) -> Iterator[S3Server]:
+    """SeaweedFS (``weed mini``) on 127.0.0.1, exactly as ``fetms run`` starts it: every request
+    signed with generated keys, every port explicit, data in a throw-away directory.
 
-    A separate process keeps its state apart from in-process ``mock_aws`` (which resets moto's
-    global backends when it starts). TOOLCHAIN.md lists what moto does not check.
+    The ports are chosen free just before the start; if another process takes one in between,
+    the server exits at once and is started again on another block.
     """
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_http(url, process, timeout)
-        yield url
-    finally:
-        stop_process(process)
+    binary = ensure_binary()
+    credentials = S3Credentials.generate()
+    with tempfile.TemporaryDirectory(prefix="fetms-s3-") as scratch:
+        config = Path(scratch) / "identities.json"
+        write_identity_config(config, credentials)
+        for _ in range(5):
+            ports = SeaweedPorts.block(free_port_block(PORTS_PER_SERVER))
+            data = Path(scratch) / f"data-{ports.s3}"
+            data.mkdir()
+            log = (Path(scratch) / f"weed-{ports.s3}.log").open("wb")
+            argv = command(binary, data, ports, config, allowed_origins)
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                if _wait_for_s3(endpoint_url(ports), credentials, process, timeout):
+                    yield S3Server(endpoint_url(ports), credentials, ports)
+                    return
+            finally:
+                stop_process(process)
+                log.close()
+    raise RuntimeError("SeaweedFS did not start on any of 5 port blocks")
 
 
-def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_for_s3(
+    url: str, credentials: S3Credentials, process: subprocess.Popen[bytes], timeout: float
+) -> bool:
+    """True when the server answers a signed request; False when it exited (port taken)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("the S3 server exited early")
-        try:
-            with urllib.request.urlopen(url + "/moto-api/", timeout=1):  # noqa: S310
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the S3 server did not answer in time")
+            return False
+        if is_ready(url, credentials):
+            return True
+        time.sleep(0.2)
+    raise RuntimeError("SeaweedFS did not answer in time")

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pymongo.errors import PyMongoError
 
 from chalicelib import __version__
-from fetms_cli import backup, common, indexes, local, maintenance, migrate, users
+from fetms_cli import backup, common, indexes, local, maintenance, migrate, target, users
 from fetms_cli.common import CliError
 
 COMMAND_MODULES = (local, backup, maintenance, migrate, indexes, users)
@@ -35,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "aims_at_local_stack", True):
+            target.aim_at_local_stack()
         return int(args.func(args))
     except CliError as exc:
         common.error(str(exc))

@@ -8,14 +8,13 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from chalicelib import db
 from chalicelib.db import Document
 from chalicelib.jobs import backup, dumpformat, restore
 from chalicelib.jobs.retention import policy_from
 from chalicelib.services import audit
 from chalicelib.services.common import utcnow
 from chalicelib.settings import get_settings
-from chalicelib.storage import get_s3
+from fetms_cli import target
 from fetms_cli.common import CliError, Progress
 from fetms_cli.maintenance import operator_actor
 
@@ -79,8 +78,8 @@ def _progress(label: str, total: int | None) -> tuple[Progress, Any]:
 
 def cmd_create(args: argparse.Namespace) -> int:
     settings = get_settings()
-    database = db.get_db()
-    s3 = get_s3()
+    database = target.database()
+    s3 = target.s3()
     try:
         total = len(dumpformat.user_collections(database))
         bar, step = _progress("backup", total)
@@ -109,7 +108,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     settings = get_settings()
-    manifests = backup.list_backups(get_s3(), settings.backups_bucket)
+    manifests = backup.list_backups(target.s3(), settings.backups_bucket)
     if not manifests:
         print(f"no backups in s3://{settings.backups_bucket}")
         return 0
@@ -146,7 +145,7 @@ def _verify(s3: Any, bucket: str, backup_id: str) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    return _verify(get_s3(), get_settings().backups_bucket, args.backup_id)
+    return _verify(target.s3(), get_settings().backups_bucket, args.backup_id)
 
 
 def _record_restore(report: restore.RestoreReport, safety: Document | None) -> None:
@@ -155,7 +154,7 @@ def _record_restore(report: restore.RestoreReport, safety: Document | None) -> N
     if safety is not None:
         details["safetyBackup"] = safety["id"]
     audit.record(
-        db.get_client()[report.target_db],
+        target.mongo_client()[report.target_db],
         operator_actor(),
         "restore",
         "database",
@@ -164,20 +163,20 @@ def _record_restore(report: restore.RestoreReport, safety: Document | None) -> N
     )
 
 
-def _safety_backup(target: str, source: str) -> Document | None:
+def _safety_backup(target_db: str, source: str) -> Document | None:
     """Back up what the restore is about to overwrite, and say so."""
     settings = get_settings()
     safety = restore.safety_backup(
-        db.get_client(),
-        get_s3(),
+        target.mongo_client(),
+        target.s3(),
         settings.backups_bucket,
-        target,
+        target_db,
         source=source,
         app_version=settings.app_version,
     )
     if safety is not None:
         print(
-            f"safety backup {safety['id']} taken of database '{target}' "
+            f"safety backup {safety['id']} taken of database '{target_db}' "
             f"({safety['totals']['documents']} documents); undo this restore with "
             f"`fetms backup restore {safety['id']} --drop`"
         )
@@ -201,21 +200,33 @@ def _print_report(report: restore.RestoreReport, safety: Document | None) -> int
     return 1
 
 
+def _dropping(args: argparse.Namespace) -> str:
+    return (
+        " (replacing the collections it holds, after a safety backup: --drop)" if args.drop else ""
+    )
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     settings = get_settings()
-    target = args.to_db or settings.mongo_db
+    target_db = args.to_db or settings.mongo_db
+    target.announce(
+        f"restore backup {args.backup_id}{_dropping(args)}",
+        database_name=target_db,
+        buckets=(settings.backups_bucket,),
+    )
     manifest_count: int | None = None
     try:
-        manifest = backup.get_manifest(get_s3(), settings.backups_bucket, args.backup_id)
+        s3 = target.s3()
+        manifest = backup.get_manifest(s3, settings.backups_bucket, args.backup_id)
         manifest_count = len(manifest.get("collections", []))
-        safety = _safety_backup(target, f"backup {args.backup_id}") if args.drop else None
+        safety = _safety_backup(target_db, f"backup {args.backup_id}") if args.drop else None
         bar, step = _progress("restore", manifest_count)
         report = restore.restore_backup(
-            db.get_client(),
-            get_s3(),
+            target.mongo_client(),
+            s3,
             settings.backups_bucket,
             args.backup_id,
-            target,
+            target_db,
             drop=args.drop,
             on_collection=step,
         )
@@ -233,19 +244,29 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_restore_dump(args: argparse.Namespace) -> int:
     settings = get_settings()
-    target = args.to_db or settings.mongo_db
+    target_db = args.to_db or settings.mongo_db
     directory: Path = args.directory
     if not directory.is_dir():
         raise CliError(f"{directory} is not a directory (give <dump>/<database>)")
+    target.announce(
+        f"restore the dump {directory}{_dropping(args)}",
+        database_name=target_db,
+        buckets=(settings.backups_bucket,) if args.drop else (),
+    )
     try:
         found = dumpformat.read_dump_directory(directory)
         if not found:
             raise CliError(f"no <collection>.bson files in {directory}")
         source = f"dump {directory.resolve()}"
-        safety = _safety_backup(target, source) if args.drop else None
+        safety = _safety_backup(target_db, source) if args.drop else None
         bar, step = _progress("restore", len(found))
         report = restore.restore_directory(
-            db.get_client(), directory, target, drop=args.drop, source=source, on_collection=step
+            target.mongo_client(),
+            directory,
+            target_db,
+            drop=args.drop,
+            source=source,
+            on_collection=step,
         )
         bar.finish()
     except restore.RestoreRefused as exc:
@@ -259,8 +280,14 @@ def cmd_restore_dump(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     settings = get_settings()
+    if not args.dry_run:
+        target.announce(
+            "delete the backups outside the retention policy",
+            uses_db=False,
+            buckets=(settings.backups_bucket,),
+        )
     kept, deleted = backup.prune_backups(
-        get_s3(),
+        target.s3(),
         settings.backups_bucket,
         policy_from(settings),
         keep_other_days=settings.backup_keep_other_days,

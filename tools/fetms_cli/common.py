@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 
@@ -45,3 +47,22 @@ class Progress:
         if self.enabled:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (atomic replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)
+
+
+def redact_uri(uri: str) -> str:
+    """A connection string without its user and password."""
+    if "@" not in uri:
+        return uri
+    scheme, rest = uri.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib import db
 from chalicelib.jobs.index_check import compare_indexes, summarize
+from fetms_cli import target
 
 
 def register(subparsers: Any) -> None:
@@ -21,7 +22,7 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    drift = compare_indexes(db.get_db())
+    drift = compare_indexes(target.database())
     if not drift:
         print("indexes: the database matches the registry")
         return 0
@@ -37,13 +38,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ensure(args: argparse.Namespace) -> int:
-    created = db.ensure_indexes(db.get_db())
+    target.announce("build the missing registered indexes")
+    database = target.database()
+    created = db.ensure_indexes(database)
     if created:
         for name in created:
             print(f"created {name}")
     else:
         print("indexes: nothing to build")
-    remaining = [d for d in compare_indexes(db.get_db()) if d.problem != "extra"]
+    remaining = [d for d in compare_indexes(database) if d.problem != "extra"]
     if remaining:
         print(f"{len(remaining)} index(es) still differ: run `fetms indexes check`")
         return 1

@@ -13,6 +13,7 @@ from chalicelib.errors import Conflict
 from chalicelib.services.seed import seed_defaults
 from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
+from fetms_cli import target
 from fetms_cli.buckets import ensure_bucket
 from fetms_cli.common import CliError, Progress
 from fetms_cli.demo import seed_demo
@@ -24,7 +25,8 @@ def register(subparsers: Any) -> None:
     run = subparsers.add_parser(
         "run", help="start the local stack (MongoDB, S3, API); Ctrl-C stops it"
     )
-    run.set_defaults(func=cmd_run)
+    # `fetms run` writes the stack file the other commands read; it must not read an old one.
+    run.set_defaults(func=cmd_run, aims_at_local_stack=False)
 
     health = subparsers.add_parser("health", help="call GET /api/health and report the result")
     health.add_argument("--url", default=None, help="API base URL (default: the local stack)")
@@ -75,8 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    settings = get_settings()
-    base = (args.url or f"http://{settings.api_host}:{settings.api_port}").rstrip("/")
+    base = (args.url or target.api_base_url()).rstrip("/")
     try:
         with urllib.request.urlopen(f"{base}/api/health", timeout=10) as response:  # noqa: S310
             body = json.loads(response.read())
@@ -89,7 +90,8 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    seeded = seed_defaults(db.get_db())
+    target.announce("insert defaults (and demo data with --demo) where collections are empty")
+    seeded = seed_defaults(target.database())
     print(f"stages inserted: {seeded['stages']}, alert rules inserted: {seeded['alertRules']}")
     if getattr(args, "demo", False):
         return seed_demo_data(args.teachers)
@@ -99,7 +101,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def seed_demo_data(teachers: int) -> int:
     bar = Progress("demo teachers", teachers)
     try:
-        counts = seed_demo(db.get_db(), teachers=teachers, on_teacher=bar.advance)
+        counts = seed_demo(target.database(), teachers=teachers, on_teacher=bar.advance)
     except Conflict as exc:
         raise CliError(exc.detail) from exc
     bar.finish()

@@ -7,11 +7,11 @@ import getpass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib import db
 from chalicelib.errors import ValidationFailed
 from chalicelib.services import audit, maintenance
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import utcnow
+from fetms_cli import target
 from fetms_cli.common import CliError
 
 
@@ -78,14 +78,16 @@ def _print(state: maintenance.MaintenanceState) -> None:
 def cmd_on(args: argparse.Namespace) -> int:
     now = utcnow()
     until = parse_until(args.until, now) if args.until else None
+    target.announce("turn maintenance mode on (writes answer 503)")
+    database = target.database()
     try:
         state = maintenance.turn_on(
-            db.get_db(), message=args.message, until=until, by=_operator(), now=now
+            database, message=args.message, until=until, by=_operator(), now=now
         )
     except ValidationFailed as exc:
         raise CliError(exc.detail) from exc
     audit.record(
-        db.get_db(),
+        database,
         operator_actor(),
         "maintenance.on",
         "settings",
@@ -99,14 +101,16 @@ def cmd_on(args: argparse.Namespace) -> int:
 
 
 def cmd_off(args: argparse.Namespace) -> int:
-    _print(maintenance.turn_off(db.get_db(), by=_operator()))
+    target.announce("turn maintenance mode off")
+    database = target.database()
+    _print(maintenance.turn_off(database, by=_operator()))
     audit.record(
-        db.get_db(), operator_actor(), "maintenance.off", "settings", maintenance.MAINTENANCE_ID
+        database, operator_actor(), "maintenance.off", "settings", maintenance.MAINTENANCE_ID
     )
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    state = maintenance.read_state(db.get_db())
+    state = maintenance.read_state(target.database())
     _print(state)
     return 3 if state.enabled else 0

@@ -8,12 +8,11 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from chalicelib import db
 from chalicelib.jobs import backup
 from chalicelib.migrations import runner
 from chalicelib.services import audit
 from chalicelib.settings import get_settings
-from chalicelib.storage import get_s3
+from fetms_cli import target
 from fetms_cli.common import CliError
 from fetms_cli.maintenance import operator_actor
 
@@ -56,8 +55,8 @@ def _context(uploads_dir: Path | None = None) -> runner.MigrationContext:
         Path(settings.uploads_import_dir) if settings.uploads_import_dir else None
     )
     return runner.MigrationContext(
-        db=db.get_db(),
-        s3=get_s3(),
+        db=target.database(),
+        s3=target.s3(),
         uploads_bucket=settings.uploads_bucket,
         uploads_dir=directory,
         log=print,
@@ -65,7 +64,7 @@ def _context(uploads_dir: Path | None = None) -> runner.MigrationContext:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    rows = runner.status(db.get_db(), runner.discover())
+    rows = runner.status(target.database(), runner.discover())
     print(f"{'MIGRATION':<28} {'STATE':<12} {'APPLIED AT':<26} {'MS':>7}")
     for row in rows:
         applied = row.applied_at.isoformat() if row.applied_at else ""
@@ -79,6 +78,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_up(args: argparse.Namespace) -> int:
     settings = get_settings()
+    buckets = (settings.uploads_bucket,) + (() if args.no_backup else (settings.backups_bucket,))
+    target.announce("apply the pending migrations", buckets=buckets)
     ctx = _context(args.uploads_dir)
 
     def take_backup(todo: list[runner.Migration]) -> None:
@@ -88,7 +89,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"taking a backup before {len(todo)} migration(s)...")
         manifest = backup.create_backup(
             ctx.db,
-            get_s3(),
+            ctx.s3,
             settings.backups_bucket,
             app_version=settings.app_version,
             kind=backup.PRE_MIGRATION,
@@ -125,15 +126,17 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
+    target.announce(
+        f"revert the applied migrations above {args.to}", buckets=(get_settings().uploads_bucket,)
+    )
+    ctx = _context()
     try:
-        results = runner.migrate_down(
-            _context(), runner.discover(), to=args.to, wait_seconds=args.wait
-        )
+        results = runner.migrate_down(ctx, runner.discover(), to=args.to, wait_seconds=args.wait)
     except runner.MigrationError as exc:
         raise CliError(str(exc)) from exc
     for result in results:
         audit.record(
-            db.get_db(),
+            ctx.db,
             operator_actor(),
             "migration.down",
             "migrations",

@@ -12,6 +12,7 @@ from chalicelib.errors import DomainError
 from chalicelib.models.users import Role, UserCreate, UserUpdate
 from chalicelib.services import users
 from chalicelib.services.actor import Actor
+from fetms_cli import target
 from fetms_cli.common import CliError
 
 OPERATOR = Actor(user_id=None, email="cli-operator", role="admin")
@@ -72,6 +73,7 @@ def ensure_first_admin(email: str = "admin@example.com") -> str | None:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    target.announce(f"create the admin {args.email}")
     user, password = create_user(args.email, args.name, Role.ADMIN.value)
     print(f"admin created: {user['email']}")
     print(f"password (shown once): {password}")
@@ -79,6 +81,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    target.announce(f"create the {args.role} {args.email}")
     user, password = create_user(args.email, args.name, args.role)
     print(f"{user['role']} created: {user['email']}")
     print(f"password (shown once): {password}")
@@ -86,7 +89,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    page = users.list_users(db.get_db(), include_inactive=True, limit=10_000, offset=0)
+    page = users.list_users(target.database(), include_inactive=True, limit=10_000, offset=0)
     print(f"{'email':<40} {'role':<8} {'active':<7} last login")
     for user in page.items:
         last = user.get("lastLoginAt")
@@ -97,7 +100,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _user_id(email: str) -> str:
-    found = users.find_by_email(db.get_db(), email)
+    found = users.find_by_email(target.database(), email)
     if found is None:
         raise CliError(f"no user with e-mail {email}")
     return str(found["_id"])
@@ -106,24 +109,27 @@ def _user_id(email: str) -> str:
 def _set_active(email: str, active: bool) -> None:
     try:
         change = UserUpdate.model_validate_json(json.dumps({"active": active}))
-        users.update_user(db.get_db(), _user_id(email), change, OPERATOR, None)
+        users.update_user(target.database(), _user_id(email), change, OPERATOR, None)
     except DomainError as exc:
         raise CliError(exc.detail) from exc
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
+    target.announce(f"disable {args.email} and end their sessions")
     _set_active(args.email, False)
     print(f"disabled: {args.email} (sessions ended)")
     return 0
 
 
 def cmd_enable(args: argparse.Namespace) -> int:
+    target.announce(f"re-enable {args.email}")
     _set_active(args.email, True)
     print(f"enabled: {args.email}")
     return 0
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    _, password = users.reset_password(db.get_db(), _user_id(args.email), OPERATOR)
+    target.announce(f"reset the password of {args.email} and end their sessions")
+    _, password = users.reset_password(target.database(), _user_id(args.email), OPERATOR)
     print(f"new password for {args.email} (shown once): {password}")
     return 0
