@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.servers import s3_server, secantus_server
+from tests.support.servers import S3Server, s3_server, secantus_server
 
 TEST_DB = "fetms_test"
 
@@ -18,9 +18,17 @@ SPA_ORIGINS = ["https://spa.example.org", "http://127.0.0.1:5173"]
 
 
 @pytest.fixture(scope="session")
-def services() -> Iterator[dict[str, str]]:
-    """SecantusDB (in memory) and SeaweedFS (S3, signed requests only) for the whole session."""
-    with secantus_server() as mongo, s3_server(SPA_ORIGINS) as s3:
+def local_s3() -> Iterator[S3Server]:
+    """SeaweedFS, started as `fetms run` starts it (signed requests only, explicit ports)."""
+    with s3_server(SPA_ORIGINS) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def services(local_s3: S3Server) -> Iterator[dict[str, str]]:
+    """SecantusDB (in memory) and SeaweedFS (S3) for the whole session, as settings see them."""
+    s3 = local_s3
+    with secantus_server() as mongo:
         env = {
             "FETMS_STAGE": "test",
             "MONGO_URI": mongo.uri,

@@ -20,6 +20,7 @@ from chalicelib.settings import get_settings
 from tests.support.factories import make_teacher
 from tests.support.files import PDF, PNG, confirm, post_to_s3, request_upload, upload_file
 from tests.support.http import Api
+from tests.support.servers import S3Server, listening_ports
 
 SPA_ORIGIN = "http://127.0.0.1:5173"
 
@@ -263,3 +264,11 @@ def test_bucket_cors_answers_only_the_spa_origins(api: Api, db: Any) -> None:
     assert "Access-Control-Allow-Methods" not in preflight(SPA_ORIGIN, "DELETE").headers
     foreign = preflight("https://attacker.example", "POST")
     assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_the_server_listens_only_on_the_ports_it_was_given(local_s3: S3Server) -> None:
+    """`weed mini` opens a dozen ports by default (admin 23646/33646, gRPC = port + 10000, …);
+    every one is set explicitly, so two stacks on one machine cannot collide."""
+    listening = listening_ports(local_s3.pid)
+    assert local_s3.ports.s3 in listening
+    assert listening <= set(local_s3.ports.all())

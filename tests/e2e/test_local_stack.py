@@ -104,6 +104,10 @@ def test_run_serves_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
         assert listing.returncode == 0 and backup_id.group(1) in listing.stdout
         health_cli = operator(env, "health")
         assert health_cli.returncode == 0, health_cli.stdout + health_cli.stderr
+        second = subprocess.run(
+            [FETMS, "run"], env=stack_env(tmp_path), capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 2 and "already running" in second.stderr, second.stderr
     assert stack.process.returncode == 0
     assert not stack_file.exists(), "the stack file goes with the stack"
     ports = [int(env["API_PORT"]), int(env["MONGO_PORT"]), int(env["S3_PORT"])]

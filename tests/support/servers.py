@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import socket
 import subprocess
@@ -102,6 +104,7 @@ class S3Server:
     url: str
     credentials: S3Credentials
     ports: SeaweedPorts
+    pid: int
 
 
 def free_port_block(count: int, attempts: int = 200) -> int:
@@ -145,7 +148,7 @@ def s3_server(allowed_origins: list[str], timeout: float = 60.0) -> Iterator[S3S
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
             try:
                 if _wait_for_s3(endpoint_url(ports), credentials, process, timeout):
-                    yield S3Server(endpoint_url(ports), credentials, ports)
+                    yield S3Server(endpoint_url(ports), credentials, ports, process.pid)
                     return
             finally:
                 stop_process(process)
@@ -165,3 +168,21 @@ def _wait_for_s3(
             return True
         time.sleep(0.2)
     raise RuntimeError("SeaweedFS did not answer in time")
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports process ``pid`` listens on (its socket inodes matched in /proc/net/tcp*)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            columns = line.split()
+            listening = columns[3] == "0A"
+            if listening and columns[9] in inodes:
+                ports.add(int(columns[1].rsplit(":", 1)[1], 16))
+    return ports

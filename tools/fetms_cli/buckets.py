@@ -14,9 +14,10 @@ from chalicelib.storage import EXPORTS_PREFIX
 
 
 def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> list[str]:
-    """Create a private bucket with versioning, encryption and CORS for the SPA origins.
+    """Create a private bucket with versioning, encryption, lifecycle and CORS for the SPA origins.
 
-    Local S3 emulators implement only part of the API: the settings they refuse are returned
+    The local SeaweedFS accepts every one of these (the tests assert it). An external endpoint
+    (``S3_ENDPOINT_URL``) may implement only part of the API: the settings it refuses are returned
     (and logged at debug level) instead of failing.
     """
     refused: list[str] = []

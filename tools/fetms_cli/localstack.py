@@ -67,6 +67,7 @@ class ServiceSpec:
     argv: list[str]
     ports: list[Port]
     ready: Callable[[], bool]
+    outage: str = "what needs it fails until it is back"  # said when it crashes
     env: dict[str, str] | None = None  # None: this process's environment at each (re)start
     start_timeout: float = 60.0
 
@@ -84,10 +85,6 @@ class ManagedProcess:
     restarts: int = 0
     failures: int = 0
     retry_at: float = 0.0
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -182,9 +179,11 @@ class LocalStack:
         spec = managed.spec
         self.say(
             f"{spec.title} stopped unexpectedly ({describe_exit(managed.process.returncode)}); "
-            f"the API answers 503 for what needs it until it is back. Restarting it on port "
-            f"{spec.ports[0].number} with the same data (log: {managed.log.name})"
+            f"{spec.outage}. Restarting it on port {spec.ports[0].number} with the same data "
+            f"(log: {managed.log.name})"
         )
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(managed.process.pid, signal.SIGKILL)  # anything it left behind
         self._restart(managed)
 
     def _restart(self, managed: ManagedProcess) -> None:
@@ -302,6 +301,7 @@ def mongo_service(settings: Settings, data_dir: Path) -> ServiceSpec:
         argv=argv,
         ports=[Port(settings.mongo_port, "MONGO_PORT")],
         ready=_mongo_ready(mongo_uri_for(settings)),
+        outage="the API answers 503 for requests that need the database until it is back",
     )
 
 
@@ -323,6 +323,7 @@ def s3_service(
         argv=seaweedfs.command(binary, storage, ports, identities, settings.cors_origins),
         ports=seaweed_ports(settings),
         ready=lambda: seaweedfs.is_ready(seaweedfs.endpoint_url(ports), credentials),
+        outage="health answers 503 and file uploads/downloads fail until it is back",
     )
 
 
@@ -355,6 +356,7 @@ def api_service(settings: Settings) -> ServiceSpec:
         argv=argv,
         ports=[Port(settings.api_port, "API_PORT")],
         ready=_http_ready(f"{url}/api/health"),
+        outage="the API refuses connections until it is back",
     )
 
 
