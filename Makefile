@@ -29,7 +29,7 @@ install: $(STAMP)
 ## The local S3 server (SeaweedFS): built once per machine into ~/.cache/fetms (a few minutes the
 ## first time, then instant); `fetms run` and the tests use the cached binary.
 local-s3: $(STAMP)
-	@$(BIN)/python -m fetms_cli.seaweedfs_binary >/dev/null
+	@$(BIN)/python -c 'import sys; from fetms_cli.seaweedfs_binary import main; sys.exit(main())' >/dev/null
 
 ## Start the whole local stack (MongoDB-wire server, S3 server, API). Ctrl-C stops everything.
 run: $(STAMP)

@@ -5,8 +5,7 @@ The cache lives outside the work tree (``~/.cache/fetms/``) and is keyed by the 
 and a hash of the wrapper module, so every clone and worktree on a machine shares one build and a
 new pin builds anew. A lock file serializes concurrent first builds (two ``make test`` at once).
 
-``python -m fetms_cli.seaweedfs_binary`` builds it if needed and prints its path (``make``).
-Development only.
+:func:`main` builds it if needed and prints its path (``make local-s3``). Development only.
 """
 
 from __future__ import annotations
@@ -141,7 +140,3 @@ def main() -> int:
         print(f"fetms: error: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
