@@ -23,7 +23,8 @@ from fetms_cli.seaweedfs import PORTS_PER_SERVER
 from tests.support.servers import free_port, free_port_block
 
 FETMS = str(Path(sys.executable).with_name("fetms"))
-CHILD_MARKERS = {"mongo": "secantus", "s3": "weed", "api": "chalice"}
+# How each server of `fetms run` shows in its command line (python -m secantus, weed, chalice).
+CHILD_PROGRAMS = {"mongo": "secantus", "s3": "weed", "api": "chalice"}
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,10 @@ class Stack:
                 argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
             except FileNotFoundError:
                 continue
-            command = " ".join(part.decode() for part in argv[:3])
-            for name, marker in CHILD_MARKERS.items():
-                if marker in command and _alive(int(child)):
-                    found[name] = int(child)
+            names = [Path(part.decode()).name for part in argv[:3]]
+            for service, program in CHILD_PROGRAMS.items():
+                if program in names and _alive(int(child)):
+                    found[service] = int(child)
         return found
 
     @contextmanager
