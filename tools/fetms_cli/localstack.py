@@ -68,7 +68,6 @@ class ServiceSpec:
     ports: list[Port]
     ready: Callable[[], bool]
     outage: str = "what needs it fails until it is back"  # said when it crashes
-    env: dict[str, str] | None = None  # None: this process's environment at each (re)start
     start_timeout: float = 60.0
 
 
@@ -141,7 +140,7 @@ class LocalStack:
             spec.argv,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=spec.env if spec.env is not None else dict(os.environ),
+            env=dict(os.environ),
             cwd=PROJECT_ROOT,
             start_new_session=True,
         )
