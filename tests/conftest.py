@@ -46,7 +46,7 @@ def services(local_s3: S3Server) -> Iterator[dict[str, str]]:
         }
         previous = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
-        _reset_process_singletons()
+        reset_process_singletons()
         from chalicelib import db, storage
         from chalicelib.settings import get_settings
         from fetms_cli.buckets import ensure_bucket
@@ -61,7 +61,7 @@ def services(local_s3: S3Server) -> Iterator[dict[str, str]]:
         try:
             yield env
         finally:
-            _reset_process_singletons()
+            reset_process_singletons()
             for key, value in previous.items():
                 if value is None:
                     os.environ.pop(key, None)
@@ -69,7 +69,7 @@ def services(local_s3: S3Server) -> Iterator[dict[str, str]]:
                     os.environ[key] = value
 
 
-def _reset_process_singletons() -> None:
+def reset_process_singletons() -> None:
     from chalicelib import db, storage
     from chalicelib.settings import reset_settings
 

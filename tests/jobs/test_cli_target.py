@@ -157,3 +157,46 @@ def test_destructive_commands_name_their_target_before_acting(
     if bucket:
         assert f"bucket 'moved-{bucket}' on http://127.0.0.1:{dead_s3}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_in_a_deployed_stage_the_target_named_is_the_aws_one(
+    services: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No stack file outside `local`: the announcement names the AWS bucket and the database of
+    the Atlas secret (without its password), before the command fails on the missing backup.
+    AWS is moto in-process here."""
+    import boto3
+    from moto import mock_aws
+
+    from fetms_cli import main
+    from tests.conftest import reset_process_singletons
+
+    with mock_aws(), monkeypatch.context() as env:
+        secret = boto3.client("secretsmanager", region_name="ap-northeast-1").create_secret(
+            Name="fetms/prod/mongo-uri",
+            SecretString="mongodb+srv://fetms:s3cr3t@cluster0.example.mongodb.net/",
+        )
+        env.delenv("S3_ENDPOINT_URL")
+        env.delenv("MONGO_URI")
+        for name, value in {
+            "FETMS_STAGE": "prod",
+            "JWT_SECRET": "x" * 40,
+            "MONGO_URI_SECRET_ARN": secret["ARN"],
+            "MONGO_DB": "fetms",
+            "AWS_REGION": "ap-northeast-1",
+            "BACKUPS_BUCKET": "fetms-prod-backups",
+        }.items():
+            env.setenv(name, value)
+        reset_process_singletons()
+        try:
+            code = main(["backup", "restore", "20260101T020000Z", "--drop"])
+        finally:
+            env.undo()
+            reset_process_singletons()
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err.startswith("fetms: about to restore backup 20260101T020000Z"), err
+    assert "(stage prod)" in err
+    assert "database 'fetms' on mongodb+srv://***@cluster0.example.mongodb.net/" in err
+    assert "bucket 's3://fetms-prod-backups' in AWS (ap-northeast-1)" in err
+    assert "s3cr3t" not in err

@@ -1,5 +1,5 @@
 """Dependencies as processes a test can kill (-9), freeze (SIGSTOP) and restart: a SecantusDB
-daemon on disk (same port and data directory after a restart) and an S3 endpoint."""
+daemon on disk (same port and data directory after a restart) and a SeaweedFS S3 server."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.servers import _wait_for_http, _wait_for_mongo, free_port, stop_process
+from fetms_cli.seaweedfs import S3Credentials
+from tests.support.servers import _wait_for_mongo, free_port, s3_server, stop_process
 
 # As the local stack runs it: SecantusDB acknowledges ``commitTransaction`` before its journal is
 # on disk unless told to fsync on every commit (j:true alone covers only plain writes there).
@@ -52,7 +53,7 @@ class MongoProcess:
 
 
 class S3Process:
-    """The test S3 endpoint as a process a test may freeze or kill."""
+    """A SeaweedFS server as a process a test may freeze or kill."""
 
     def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
         self.process = process
@@ -68,18 +69,13 @@ class S3Process:
 
 @contextmanager
 def s3_process() -> Iterator[S3Process]:
-    """A dedicated S3 endpoint (not the session's), so freezing it touches no other test."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_http(url, process, 30)
-        yield S3Process(process, url)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGCONT)
-            stop_process(process)
+    """A dedicated SeaweedFS (not the session's), so freezing it touches no other test. It
+    accepts the session's keys (``AWS_*`` of the environment the ``services`` fixture set), so
+    clients configured for the session sign for it too."""
+    keys = S3Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+    with s3_server(["http://127.0.0.1:5173"], credentials=keys) as server:
+        try:
+            yield S3Process(server.process, server.url)
+        finally:
+            if server.process.poll() is None:
+                os.kill(server.process.pid, signal.SIGCONT)

@@ -104,7 +104,11 @@ class S3Server:
     url: str
     credentials: S3Credentials
     ports: SeaweedPorts
-    pid: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
 
 def free_port_block(count: int, attempts: int = 200) -> int:
@@ -127,15 +131,20 @@ def _bindable(port: int) -> bool:
 
 
 @contextmanager
-def s3_server(allowed_origins: list[str], timeout: float = 60.0) -> Iterator[S3Server]:
+def s3_server(
+    allowed_origins: list[str],
+    credentials: S3Credentials | None = None,
+    timeout: float = 60.0,
+) -> Iterator[S3Server]:
     """SeaweedFS (``weed mini``) on 127.0.0.1, exactly as ``fetms run`` starts it: every request
-    signed with generated keys, every port explicit, data in a throw-away directory.
+    signed (with ``credentials``, by default newly generated keys), every port explicit, data in a
+    throw-away directory.
 
     The ports are chosen free just before the start; if another process takes one in between,
     the server exits at once and is started again on another block.
     """
     binary = ensure_binary()
-    credentials = S3Credentials.generate()
+    credentials = credentials or S3Credentials.generate()
     with tempfile.TemporaryDirectory(prefix="fetms-s3-") as scratch:
         config = Path(scratch) / "identities.json"
         write_identity_config(config, credentials)
@@ -148,7 +157,7 @@ def s3_server(allowed_origins: list[str], timeout: float = 60.0) -> Iterator[S3S
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
             try:
                 if _wait_for_s3(endpoint_url(ports), credentials, process, timeout):
-                    yield S3Server(endpoint_url(ports), credentials, ports, process.pid)
+                    yield S3Server(endpoint_url(ports), credentials, ports, process)
                     return
             finally:
                 stop_process(process)

@@ -23,8 +23,9 @@ from fetms_cli.seaweedfs import PORTS_PER_SERVER
 from tests.support.servers import free_port, free_port_block
 
 FETMS = str(Path(sys.executable).with_name("fetms"))
-# How each server of `fetms run` shows in its command line (python -m secantus, weed, chalice).
-CHILD_PROGRAMS = {"mongo": "secantus", "s3": "weed", "api": "chalice"}
+# How each server of `fetms run` shows in its command line (python -m secantus, weed,
+# python -m fetms_cli.apiserver).
+CHILD_PROGRAMS = {"mongo": "secantus", "s3": "weed", "api": "fetms_cli.apiserver"}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The local stack behind ``fetms run``: SecantusDB, SeaweedFS (S3) and ``chalice local``.
+"""The local stack behind ``fetms run``: SecantusDB, SeaweedFS (S3) and the API server.
 
 Each server is a :class:`ServiceSpec` (command, ports, readiness check) run by a supervisor
 (:class:`LocalStack`): a child that dies is reported and restarted on the same port with the same
@@ -293,6 +293,9 @@ def mongo_service(settings: Settings, data_dir: Path) -> ServiceSpec:
         str(storage),
         "--log-level",
         "WARNING",
+        # Durable transactions: without it SecantusDB acknowledges a commit before its journal
+        # is on disk, and kill -9 loses acknowledged writes.
+        "--sync-on-commit",
     ]
     return ServiceSpec(
         name="mongo",
@@ -336,22 +339,23 @@ def seaweed_ports(settings: Settings) -> list[Port]:
 
 
 def api_service(settings: Settings) -> ServiceSpec:
-    chalice = Path(sys.executable).with_name("chalice")
+    """The API through :mod:`fetms_cli.apiserver` (Chalice's gateway emulation plus what API
+    Gateway adds in AWS: problem+json gateway errors, body timeouts, several workers)."""
     argv = [
-        str(chalice),
-        "local",
+        sys.executable,
+        "-m",
+        "fetms_cli.apiserver",
         "--host",
         settings.api_host,
         "--port",
         str(settings.api_port),
-        "--no-autoreload",
         "--stage",
         "local",
     ]
     url = f"http://{settings.api_host}:{settings.api_port}"
     return ServiceSpec(
         name="api",
-        title="the API (chalice local)",
+        title="the API",
         argv=argv,
         ports=[Port(settings.api_port, "API_PORT")],
         ready=_http_ready(f"{url}/api/health"),

@@ -123,7 +123,14 @@ def api_base_url() -> str:
 
 
 def describe_database(settings: Settings, name: str | None = None) -> str:
-    return f"database '{name or settings.mongo_db}' on {redact_uri(settings.mongo_uri)}"
+    database = f"database '{name or settings.mongo_db}'"
+    if settings.mongo_uri_secret_arn:
+        try:
+            where = redact_uri(db.connection_string(settings))
+        except Exception as exc:  # the announcement must not hide the real error that follows
+            where = f"(unreadable: {type(exc).__name__})"
+        return f"{database} on {where} (from secret {settings.mongo_uri_secret_arn})"
+    return f"{database} on {redact_uri(settings.mongo_uri)}"
 
 
 def describe_bucket(settings: Settings, bucket: str) -> str:
