@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from tests.e2e.test_local_stack import PDF, upload_passport
+from tests.support.files import multipart
 from tests.support.stack import Stack, running_stack, stack_env, wait_until_dead
 
 
@@ -33,10 +34,11 @@ def test_crashed_database_and_s3_are_restarted_while_the_api_answers(tmp_path: P
         created = stack.call("POST", "/api/projects", {"name": "Kept", "code": "keep"}, token)
         assert created.status == 201
         teacher = {"firstName": "Ada", "lastName": "Crash", "email": "ada.crash@example.org"}
-        status, body = stack.request("POST", "/api/teachers", teacher, token)
+        status, created_teacher = stack.request("POST", "/api/teachers", teacher, token)
         assert status == 201
-        assert upload_passport(stack, token, body["_id"], PDF).status == 200
-        link = stack.call("GET", f"/api/teachers/{body['_id']}/documents/passport/url", None, token)
+        teacher_id = created_teacher["_id"]
+        assert upload_passport(stack, token, teacher_id, PDF).status == 200
+        link = stack.call("GET", f"/api/teachers/{teacher_id}/documents/passport/url", None, token)
         before = stack.children()
         assert set(before) == {"mongo", "s3", "api"}
 
@@ -63,6 +65,15 @@ def test_crashed_database_and_s3_are_restarted_while_the_api_answers(tmp_path: P
             health = stack.call("GET", "/api/health")
             assert health.status == 503 and health.body["failing"] == ["s3"]
             assert stack.call("GET", "/api/projects", token=token).status == 200
+            body, headers = multipart({}, {"file": ("p.pdf", PDF, "application/pdf")})
+            inline = requests.post(
+                f"{stack.base}/api/teachers/{teacher_id}/documents/contract",
+                data=body,
+                headers={**headers, "Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert inline.status_code == 503, inline.text
+            assert inline.headers["Content-Type"].startswith("application/problem+json")
             try:
                 refused = requests.get(link.body["url"], timeout=10).status_code
             except requests.ConnectionError:
