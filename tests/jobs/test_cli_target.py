@@ -11,13 +11,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fetms_cli import main
 from fetms_cli.stackfile import StackInfo, write_stack_file
+from tests.conftest import reset_process_singletons
 from tests.support.auth import make_user
 from tests.support.factories import make_teacher
 from tests.support.servers import free_port
@@ -42,6 +46,21 @@ def fetms(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [FETMS, *argv], env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+@contextmanager
+def environment(variables: dict[str, str]) -> Iterator[None]:
+    """Run in-process with exactly ``variables`` as the environment, then restore everything."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(variables)
+    reset_process_singletons()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_process_singletons()
 
 
 def session_stack(services: dict[str, str]) -> StackInfo:
@@ -128,10 +147,15 @@ def test_a_stack_file_of_a_stopped_stack_is_not_followed(
     ],
 )
 def test_destructive_commands_name_their_target_before_acting(
-    tmp_path: Path, argv: tuple[str, ...], touches_db: bool, bucket: str | None
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: tuple[str, ...],
+    touches_db: bool,
+    bucket: str | None,
 ) -> None:
     """The stack file names servers that do not answer: each command must still have printed
-    its target before it failed on its first attempt to act."""
+    its target before it failed on its first attempt to act. (In-process, in the environment of
+    an operator's shell, to keep the suite quick; the tests above run `fetms` as a process.)"""
     dead_mongo, dead_s3 = free_port(), free_port()
     info = StackInfo(
         pid=os.getpid(),
@@ -148,15 +172,16 @@ def test_destructive_commands_name_their_target_before_acting(
         backups_bucket="moved-backups",
     )
     write_stack_file(tmp_path / "stack.json", info)
-    result = fetms(operator_shell(tmp_path, MONGO_TIMEOUT_MS="300"), *argv)
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert result.stderr.startswith("fetms: about to "), result.stderr
-    assert str(tmp_path / "stack.json") in result.stderr
+    with environment(operator_shell(tmp_path, MONGO_TIMEOUT_MS="300")):
+        code = main(list(argv))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("fetms: about to "), err
+    assert str(tmp_path / "stack.json") in err
     if touches_db:
-        assert f"database 'fetms_moved' on mongodb://127.0.0.1:{dead_mongo}/" in result.stderr
+        assert f"database 'fetms_moved' on mongodb://127.0.0.1:{dead_mongo}/" in err
     if bucket:
-        assert f"bucket 'moved-{bucket}' on http://127.0.0.1:{dead_s3}" in result.stderr
-    assert "Traceback" not in result.stderr
+        assert f"bucket 'moved-{bucket}' on http://127.0.0.1:{dead_s3}" in err
 
 
 def test_in_a_deployed_stage_the_target_named_is_the_aws_one(
@@ -167,9 +192,6 @@ def test_in_a_deployed_stage_the_target_named_is_the_aws_one(
     AWS is moto in-process here."""
     import boto3
     from moto import mock_aws
-
-    from fetms_cli import main
-    from tests.conftest import reset_process_singletons
 
     with mock_aws(), monkeypatch.context() as env:
         secret = boto3.client("secretsmanager", region_name="ap-northeast-1").create_secret(
