@@ -68,7 +68,8 @@ def upload_and_download_a_passport(stack: Stack, token: str) -> str:
 
 def operator(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
     """A `fetms` command in another shell that knows only LOCAL_DATA_DIR (not the ports)."""
-    shell = {k: v for k, v in env.items() if k not in ("API_PORT", "MONGO_PORT", "S3_PORT")}
+    moved = ("API_PORT", "MONGO_PORT", "S3_PORT", "SPA_PORT")
+    shell = {k: v for k, v in env.items() if k not in moved}
     return subprocess.run(
         [FETMS, *argv], env=shell, capture_output=True, text=True, timeout=120, check=False
     )
@@ -110,7 +111,7 @@ def test_run_serves_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
         assert second.returncode == 2 and "already running" in second.stderr, second.stderr
     assert stack.process.returncode == 0
     assert not stack_file.exists(), "the stack file goes with the stack"
-    ports = [int(env["API_PORT"]), int(env["MONGO_PORT"]), int(env["S3_PORT"])]
+    ports = [int(env[name]) for name in ("API_PORT", "MONGO_PORT", "S3_PORT", "SPA_PORT")]
     ports += [int(env["S3_PORT"]) + i for i in range(1, 10)]
     for port in ports:
         assert not port_in_use(port), f"port {port} still open after Ctrl-C"

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.servers import free_port
+from fetms_cli.seaweedfs import PORTS_PER_SERVER
+from tests.support.servers import free_port, free_port_block
 
 FETMS = str(Path(sys.executable).with_name("fetms"))
 # Debian's chromium (no browser download); the flags keep it quiet and offline.
@@ -91,7 +92,7 @@ def local_stack(data_dir: Path, timeout: float = 240) -> Iterator[Stack]:
         {
             "API_PORT": str(free_port()),
             "MONGO_PORT": str(mongo_port),
-            "S3_PORT": str(free_port()),
+            "S3_PORT": str(free_port_block(PORTS_PER_SERVER)),  # SeaweedFS takes ten ports
             "SPA_PORT": str(spa_port),
             "CORS_ORIGINS": f"http://127.0.0.1:{spa_port}",
             "LOCAL_DATA_DIR": str(data_dir),

@@ -163,11 +163,14 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
         if k not in ("MONGO_URI", "S3_ENDPOINT_URL", "MONGO_DB", "UPLOADS_BUCKET", "BACKUPS_BUCKET")
         and not k.startswith("AWS_")
     }
+    spa_port = free_port()
     env.update(
         {
             "API_PORT": str(free_port()),
             "MONGO_PORT": str(free_port()),
             "S3_PORT": str(free_port_block(PORTS_PER_SERVER)),
+            "SPA_PORT": str(spa_port),
+            "CORS_ORIGINS": f"http://127.0.0.1:{spa_port}",
             "LOCAL_DATA_DIR": str(tmp_path / "data"),
             "FETMS_STAGE": "local",
         }

@@ -6,7 +6,8 @@ data while the others keep running (the API answers 503 meanwhile); Ctrl-C stops
 everything answers, the endpoints and generated S3 keys are written to
 ``<LOCAL_DATA_DIR>/stack.json`` for the other ``fetms`` commands (:mod:`fetms_cli.stackfile`).
 
-Adding a server (e.g. the SPA) is one ``stack.start(spec)`` call in :func:`run_local_stack`.
+A server is one ``stack.start(spec)`` call in :func:`run_local_stack`; the web app's spec comes
+from its own module (:mod:`fetms_cli.spa`), so it is supervised like the others.
 Development only: it starts processes from the development environment (never used in Lambda).
 """
 
@@ -68,6 +69,8 @@ class ServiceSpec:
     ports: list[Port]
     ready: Callable[[], bool]
     outage: str = "what needs it fails until it is back"  # said when it crashes
+    cwd: Path = PROJECT_ROOT
+    extra_env: dict[str, str] = field(default_factory=dict)  # over this process's environment
     start_timeout: float = 60.0
 
 
@@ -140,8 +143,8 @@ class LocalStack:
             spec.argv,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-            cwd=PROJECT_ROOT,
+            env={**os.environ, **spec.extra_env},
+            cwd=spec.cwd,
             start_new_session=True,
         )
         return ManagedProcess(spec=spec, process=process, log=log)
@@ -492,9 +495,13 @@ def run_local_stack(prepare: Callable[[], list[str]]) -> int:
         for line in prepare():
             stack.say(line)
         stack.start(api_service(stack.settings))
-        write_stack_file(stack_file, stack_info(stack.settings, s3))
         api_url = f"http://{stack.settings.api_host}:{stack.settings.api_port}"
+        from fetms_cli.spa import start_spa  # the web app; its own module
+
+        spa_url = start_spa(stack, api_url, s3.url)
+        write_stack_file(stack_file, stack_info(stack.settings, s3))
         stack.say("")
+        stack.say(f"FETMS web app: {spa_url}  (sign in there; /api is served on the same origin)")
         stack.say(f"FETMS API ready: {api_url}/api/health  (OpenAPI: {api_url}/api/openapi.json)")
         stack.say(f"Logs: {data_dir / 'logs'}   Endpoints: {stack_file}   Stop with Ctrl-C.")
         while not stopping:
@@ -512,6 +519,7 @@ def _check_ports_up_front(stack: LocalStack) -> None:
     """Fail at once (before any build or start) when a port the stack needs is taken."""
     s = stack.settings
     stack.require_port(s.api_port, "API_PORT")
+    stack.require_port(s.spa_port, "SPA_PORT")
     if "mongo_uri" not in s.model_fields_set:
         stack.require_port(s.mongo_port, "MONGO_PORT")
     if not s.s3_endpoint_url:

@@ -9,12 +9,18 @@ handed to it through the environment. Development only.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fetms_cli.localstack import PROJECT_ROOT, LocalStack, StackError, _http_ready, wait_until
+from fetms_cli.localstack import (
+    PROJECT_ROOT,
+    LocalStack,
+    Port,
+    ServiceSpec,
+    StackError,
+    _http_ready,
+)
 
 FRONTEND = PROJECT_ROOT / "frontend"
 VITE = FRONTEND / "node_modules" / ".bin" / "vite"
@@ -70,18 +76,26 @@ def build_spa(stack: LocalStack) -> None:
 
 
 def start_spa(stack: LocalStack, api_url: str, s3_url: str) -> str:
-    """Build if needed, serve the SPA on ``SPA_PORT`` and return its URL."""
+    """Build if needed, serve the SPA on ``SPA_PORT`` (supervised like the other servers) and
+    return its URL."""
     port = stack.settings.spa_port
     stack.require_port(port, "SPA_PORT")
     build_spa(stack)
-    env = dict(os.environ)
-    env["FETMS_API_URL"] = api_url
-    env["FETMS_S3_ORIGIN"] = origin_of(s3_url)
     # --bypass-lock: Vite 8 refuses a second preview of the same project, but `make test` (the
     # browser tests) legitimately serves it on its own port beside a running `make run`.
     argv = [str(VITE), "preview", "--host", "127.0.0.1", "--port", str(port), "--strictPort"]
     argv.append("--bypass-lock")
-    process = stack.spawn("spa", argv, env, cwd=FRONTEND)
     url = f"http://127.0.0.1:{port}"
-    wait_until(_http_ready(f"{url}/api/health"), "the web app (vite preview)", process)
+    stack.start(
+        ServiceSpec(
+            name="spa",
+            title="the web app (vite preview)",
+            argv=argv,
+            ports=[Port(port, "SPA_PORT")],
+            ready=_http_ready(f"{url}/api/health"),
+            outage="the web app is unreachable until it is back (the API still answers)",
+            cwd=FRONTEND,
+            extra_env={"FETMS_API_URL": api_url, "FETMS_S3_ORIGIN": origin_of(s3_url)},
+        )
+    )
     return url
