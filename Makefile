@@ -17,7 +17,7 @@ CDK := $(CDK_CLI) --app "$(abspath $(BIN))/python -m infra.app" --output infra/c
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml frontend/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip<26.3"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r infra/requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

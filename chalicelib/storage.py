@@ -329,7 +329,8 @@ class Verdict:
 def verify_object(s3: Any, bucket: str, key: str, *, content_type: str, max_bytes: int) -> Verdict:
     """HEAD the object, then check size, stored content type and the file's leading bytes.
 
-    S3 enforces the POST policy; local emulators do not, so this is our own guard either way.
+    S3 (and the local SeaweedFS) enforce the POST policy; this is our own guard besides it
+    (defence in depth, and the only one for the FETMS multipart routes).
     """
     info = head_object(s3, bucket, key)
     if info is None:
