@@ -13,7 +13,7 @@ CDK_CLI ?= npx --yes aws-cdk@2.1148.1
 STAGE ?= dev
 CDK := $(CDK_CLI) --app "$(abspath $(BIN))/python -m infra.app" --output infra/cdk.out
 
-.PHONY: run dev test lint typecheck audit install local-s3 clean frontend-check api-client synth deploy diff rollback rollback-spa
+.PHONY: run dev test lint typecheck audit install local-s3 clean frontend-check api-client synth deploy diff rollback rollback-spa mutation
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml frontend/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,3 +85,7 @@ rollback-spa: $(STAMP)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache .mypy_cache .ruff_cache infra/cdk.out infra/build
+
+## Mutation testing of the business-rule modules (by hand, not in CI; see docs/TESTING.md).
+mutation: $(STAMP) local-s3
+	$(BIN)/python -m scripts.mutation $(MUTANTS)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
 
-from tests.support.servers import S3Server, s3_server, secantus_server
+from fetms_cli.seaweedfs import S3Credentials, SeaweedPorts
+from tests.support.servers import MongoServer, S3Server, s3_server, secantus_server
+from tests.support.shared import session_database, shared_servers
 
 TEST_DB = "fetms_test"
 
@@ -19,7 +22,14 @@ SPA_ORIGINS = ["https://spa.example.org", "http://127.0.0.1:5173"]
 
 @pytest.fixture(scope="session")
 def local_s3() -> Iterator[S3Server]:
-    """SeaweedFS, started as `fetms run` starts it (signed requests only, explicit ports)."""
+    """SeaweedFS, started as `fetms run` starts it (signed requests only, explicit ports), or the
+    one a runner shares between sessions (``tests/support/shared.py``)."""
+    shared = shared_servers()
+    if shared is not None:
+        keys = S3Credentials(shared.access_key, shared.secret_key)
+        ports = SeaweedPorts.block(shared.s3_first_port)
+        yield S3Server(shared.s3_url, keys, ports, None, external_pid=shared.s3_pid)
+        return
     with s3_server(SPA_ORIGINS) as server:
         yield server
 
@@ -28,11 +38,13 @@ def local_s3() -> Iterator[S3Server]:
 def services(local_s3: S3Server) -> Iterator[dict[str, str]]:
     """SecantusDB (in memory) and SeaweedFS (S3) for the whole session, as settings see them."""
     s3 = local_s3
-    with secantus_server() as mongo:
+    shared = shared_servers()
+    mongo_server = nullcontext(MongoServer(shared.mongo_uri, 0)) if shared else secantus_server()
+    with mongo_server as mongo:
         env = {
             "FETMS_STAGE": "test",
             "MONGO_URI": mongo.uri,
-            "MONGO_DB": TEST_DB,
+            "MONGO_DB": session_database(TEST_DB),
             "S3_ENDPOINT_URL": s3.url,
             "AWS_ACCESS_KEY_ID": s3.credentials.access_key,
             "AWS_SECRET_ACCESS_KEY": s3.credentials.secret_key,
@@ -61,6 +73,8 @@ def services(local_s3: S3Server) -> Iterator[dict[str, str]]:
         try:
             yield env
         finally:
+            if shared is not None:  # the servers outlive this session: leave nothing behind
+                db.get_client().drop_database(env["MONGO_DB"])
             reset_process_singletons()
             for key, value in previous.items():
                 if value is None:

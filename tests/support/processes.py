@@ -75,7 +75,8 @@ def s3_process() -> Iterator[S3Process]:
     keys = S3Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
     with s3_server(["http://127.0.0.1:5173"], credentials=keys) as server:
         try:
+            assert server.process is not None
             yield S3Process(server.process, server.url)
         finally:
-            if server.process.poll() is None:
+            if server.process is not None and server.process.poll() is None:
                 os.kill(server.process.pid, signal.SIGCONT)

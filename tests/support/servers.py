@@ -104,11 +104,14 @@ class S3Server:
     url: str
     credentials: S3Credentials
     ports: SeaweedPorts
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None
+    external_pid: int | None = None  # a server started by someone else (shared servers)
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        pid = self.process.pid if self.process is not None else self.external_pid
+        assert pid is not None
+        return pid
 
 
 def free_port_block(count: int, attempts: int = 200) -> int:

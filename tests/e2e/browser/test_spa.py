@@ -182,7 +182,10 @@ def test_a_deleted_teacher_is_found_and_restored_later(
     sign_in(page, stack)
     page.get_by_label("Search").fill(teacher["firstName"])
     expect(page.get_by_role("status").filter(has_text="0 teachers")).to_be_visible()
-    page.get_by_label("Show deleted teachers").check()
+    # The switch reflects the URL, which the router updates in a transition: click, then wait.
+    show_deleted = page.get_by_label("Show deleted teachers")
+    show_deleted.click()
+    expect(show_deleted).to_be_checked()
     table = page.get_by_role("table", name="Deleted teachers of the selected project")
     expect(table.get_by_role("row")).to_have_count(2)  # header + the deleted teacher
     expect(table).to_contain_text(name)
@@ -191,7 +194,8 @@ def test_a_deleted_teacher_is_found_and_restored_later(
     expect(page.get_by_role("status").filter(has_text=f"{name} was restored.")).to_be_visible()
     expect(table).to_contain_text("No deleted teachers match.")
     assert stack.call("GET", f"/api/teachers/{teacher['_id']}")[0] == 200
-    page.get_by_label("Show deleted teachers").uncheck()
+    show_deleted.click()
+    expect(show_deleted).not_to_be_checked()
     expect(page.get_by_role("table").get_by_role("link", name=name)).to_be_visible()
 
 
