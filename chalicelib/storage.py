@@ -116,6 +116,8 @@ def head_bucket(s3: Any, bucket: str) -> None:
 
 
 EXPORTS_PREFIX = "exports/"
+# Upload forms write only here; confirmed files are copied out to keys no form can write.
+INCOMING_PREFIX = "incoming/"
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,21 +300,6 @@ def head_object(s3: Any, bucket: str, key: str) -> ObjectInfo | None:
     )
 
 
-def read_prefix(
-    s3: Any, bucket: str, key: str, length: int = MAGIC_PREFIX_BYTES, version_id: str | None = None
-) -> bytes:
-    """The first ``length`` bytes of an object (a ranged GET, never the whole file)."""
-    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "Range": f"bytes=0-{length - 1}"}
-    if version_id:
-        params["VersionId"] = version_id
-    body = s3.get_object(**params)["Body"]
-    try:
-        data: bytes = body.read(length)
-    finally:
-        body.close()
-    return data
-
-
 @dataclass(frozen=True)
 class Verdict:
     """Outcome of checking a stored object against what was declared."""
@@ -326,11 +313,27 @@ class Verdict:
         return self.info is None
 
 
-def verify_object(s3: Any, bucket: str, key: str, *, content_type: str, max_bytes: int) -> Verdict:
-    """HEAD the object, then check size, stored content type and the file's leading bytes.
+def read_object(s3: Any, bucket: str, key: str, version_id: str | None = None) -> bytes:
+    """A whole (size-checked, small) object: what the content check reads."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id:
+        params["VersionId"] = version_id
+    body = s3.get_object(**params)["Body"]
+    try:
+        data: bytes = body.read()
+    finally:
+        body.close()
+    return data
 
-    S3 enforces the POST policy; local emulators do not, so this is our own guard either way.
+
+def verify_object(s3: Any, bucket: str, key: str, *, content_type: str, max_bytes: int) -> Verdict:
+    """HEAD the object, then check size and stored content type, then the whole content
+    (``filecheck``: the type's structure and decoding, no markup or active content).
+
+    S3 enforces the POST policy; local emulators may not, so this is our own guard either way.
     """
+    from chalicelib import filecheck
+
     info = head_object(s3, bucket, key)
     if info is None:
         return Verdict(info=None, problem="The file has not been uploaded yet")
@@ -350,13 +353,37 @@ def verify_object(s3: Any, bucket: str, key: str, *, content_type: str, max_byte
                 f"not the declared '{content_type}'"
             ),
         )
-    sniffed = sniff_content_type(read_prefix(s3, bucket, key, version_id=info.version_id))
-    if sniffed != content_type:
+    data = read_object(s3, bucket, key, version_id=info.version_id)
+    if len(data) > max_bytes:
+        return Verdict(info=info, problem="The uploaded file is too large", too_large=True)
+    if sniff_content_type(data[:MAGIC_PREFIX_BYTES]) != content_type:
         return Verdict(
             info=info,
             problem=f"The file's content is not a valid {EXTENSIONS[content_type][1:].upper()}",
         )
+    found = filecheck.problem(data, content_type)
+    if found is not None:
+        return Verdict(info=info, problem=found)
     return Verdict(info=info)
+
+
+def promote_object(s3: Any, bucket: str, source_key: str, dest_key: str) -> ObjectInfo | None:
+    """Copy what is at ``source_key`` now (an upload form's key) to ``dest_key`` (a key no form
+    can write), server-side; None when nothing was uploaded. What is then verified and served is
+    this copy, so re-posting the form later changes nothing that is referenced."""
+    try:
+        s3.copy_object(
+            Bucket=bucket,
+            Key=dest_key,
+            CopySource={"Bucket": bucket, "Key": source_key},
+            MetadataDirective="COPY",
+            **encryption_args(),
+        )
+    except ClientError as exc:
+        if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return head_object(s3, bucket, dest_key)
 
 
 def put_bytes(s3: Any, bucket: str, key: str, data: bytes, content_type: str) -> ObjectInfo:
