@@ -9,7 +9,7 @@ import tempfile
 import threading
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -175,6 +175,8 @@ class ObjectInfo:
     content_type: str
     version_id: str | None
     etag: str | None
+    last_modified: datetime | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def sniff_content_type(prefix: bytes) -> str | None:
@@ -297,6 +299,8 @@ def head_object(s3: Any, bucket: str, key: str) -> ObjectInfo | None:
         content_type=str(head.get("ContentType") or "").split(";")[0].strip().lower(),
         version_id=head.get("VersionId"),
         etag=head.get("ETag"),
+        last_modified=head.get("LastModified"),
+        metadata={str(k): str(v) for k, v in (head.get("Metadata") or {}).items()},
     )
 
 
@@ -477,6 +481,42 @@ def unique_names(names: list[str]) -> list[str]:
     return result
 
 
+ZIP_SKIPPED_METADATA = "skipped"
+
+
+def zip_names(entries: list[ZipEntry]) -> list[str]:
+    """The (safe, unique) names the entries get inside a zip."""
+    return unique_names([safe_file_name(e.name) for e in entries])
+
+
+def zip_fingerprint(entries: list[ZipEntry]) -> str:
+    """Names a zip by what it holds: the same objects under the same names give the same
+    fingerprint (object keys are never rewritten, so a key names its content)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for entry, name in zip(entries, zip_names(entries), strict=True):
+        digest.update(entry.key.encode() + b"\x00" + name.encode() + b"\x00")
+    return digest.hexdigest()[:32]
+
+
+def existing_zip(
+    s3: Any, bucket: str, key: str, entries: list[ZipEntry], newer_than: datetime
+) -> ZipResult | None:
+    """The zip already built at ``key`` (since ``newer_than``), with its entry names."""
+    info = head_object(s3, bucket, key)
+    if info is None or info.last_modified is None or info.last_modified < newer_than:
+        return None
+    raw = info.metadata.get(ZIP_SKIPPED_METADATA, "")
+    skipped_at = {int(i) for i in raw.split(",") if i.isdigit()}
+    names = zip_names(entries)
+    return ZipResult(
+        info=info,
+        names=[n for i, n in enumerate(names) if i not in skipped_at],
+        skipped=[e.name for i, e in enumerate(entries) if i in skipped_at],
+    )
+
+
 def build_zip(
     s3: Any,
     bucket: str,
@@ -491,9 +531,10 @@ def build_zip(
     Memory stays bounded: objects are copied in chunks and the archive spills to disk.
     Entry names are made safe and unique; objects that no longer exist are skipped.
     """
-    names = unique_names([safe_file_name(e.name) for e in entries])
+    names = zip_names(entries)
     written: list[str] = []
     skipped: list[str] = []
+    skipped_at: list[int] = []
     with tempfile.SpooledTemporaryFile(max_size=spool_bytes) as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for entry, name in zip(entries, names, strict=True):
@@ -502,6 +543,7 @@ def build_zip(
                 except ClientError as exc:
                     if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                         skipped.append(entry.name)
+                        skipped_at.append(len(written) + len(skipped) - 1)
                         continue
                     raise
                 body = obj["Body"]
@@ -519,7 +561,11 @@ def build_zip(
             spool,
             bucket,
             dest_key,
-            ExtraArgs={"ContentType": "application/zip", **encryption_args()},
+            ExtraArgs={
+                "ContentType": "application/zip",
+                "Metadata": {ZIP_SKIPPED_METADATA: ",".join(map(str, skipped_at))},
+                **encryption_args(),
+            },
         )
     return ZipResult(
         info=ObjectInfo(dest_key, size, "application/zip", None, None),
