@@ -47,7 +47,8 @@ def is_expensive_read(request: Request, spec: RouteSpec, page_cap: int, threshol
         return True
     if not spec.paged:
         return False
-    asked = (request.query_params or {}).get("limit")
+    params: dict[str, str] = dict(request.query_params or {})
+    asked = params.get("limit")
     try:
         size = min(int(asked), page_cap) if asked else page_cap
     except ValueError:
