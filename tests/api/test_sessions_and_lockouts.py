@@ -265,3 +265,18 @@ def test_unlock_ends_every_lockout_of_the_account(db: Any, monkeypatch: pytest.M
                 _login(db, "v@example.org", "wrong-password-x", address)
     assert auth.unlock(db, "V@example.org", signing_key(get_settings())) == 2
     assert _login(db, "v@example.org", TEST_PASSWORD, "203.0.113.1").user
+
+
+def test_the_cli_ends_a_lockout(
+    db: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fetms_cli import main
+
+    install_clock(monkeypatch)
+    make_user(db, "viewer", email="v@example.org")
+    for _ in range(5):
+        with pytest.raises(Unauthorized):
+            _login(db, "v@example.org", "wrong-password-x", "203.0.113.1")
+    assert main(["users", "unlock", "--email", "v@example.org"]) == 0
+    assert "lockouts ended for v@example.org: 1" in capsys.readouterr().out
+    assert _login(db, "v@example.org", TEST_PASSWORD, "203.0.113.1").user
