@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.support.files import make_pdf
 from tests.support.servers import free_port
 
 FETMS = str(Path(sys.executable).with_name("fetms"))
@@ -97,7 +98,7 @@ def upload_and_download_a_passport(stack: Stack, token: str) -> None:
     teacher = {"firstName": "Local", "lastName": "Stack", "email": "local.stack@example.org"}
     status, created = stack.request("POST", "/api/teachers", teacher, token)
     assert status == 201, created
-    content = b"%PDF-1.7\n" + b"0" * 300 + b"\n%%EOF\n"
+    content = make_pdf()  # a real PDF: the confirmation parses it
     ask = {
         "kind": "passport",
         "fileName": "passport.pdf",
