@@ -11,7 +11,41 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from chalicelib import __version__
 
 Stage = Literal["local", "test", "dev", "prod"]
-PLACEHOLDER_SECRET = "local-development-only-change-me"  # noqa: S105 - refused outside local  # noqa: S105 - refused outside local
+PLACEHOLDER_SECRET = "local-development-only-change-me"  # noqa: S105 - refused outside local
+# Signing keys that were ever published (our placeholder, documentation and tutorial examples):
+# refused everywhere except an explicit local stage, whatever their length.
+KNOWN_EXAMPLE_KEYS = frozenset(
+    {
+        PLACEHOLDER_SECRET,
+        "change-me",
+        "changeme",
+        "secret",
+        "your-256-bit-secret",
+        "your-secret-key",
+        "supersecret",
+        "super-secret-key",
+        "jwt-secret",
+        "my-secret-key",
+        "please-change-me-in-production",
+    }
+)
+MIN_SIGNING_KEY_LENGTH = 32
+MIN_SIGNING_KEY_DISTINCT = 12
+
+
+def signing_key_problem(key: str) -> str | None:
+    """Why ``key`` may not sign tokens outside an explicit local stage (None: it may)."""
+    normalized = key.strip().lower()
+    if normalized in KNOWN_EXAMPLE_KEYS or any(
+        normalized.startswith(example) and len(set(normalized[len(example) :])) <= 2
+        for example in KNOWN_EXAMPLE_KEYS
+    ):
+        return "it is a published example or placeholder key"
+    if len(key) < MIN_SIGNING_KEY_LENGTH:
+        return f"it is shorter than {MIN_SIGNING_KEY_LENGTH} characters"
+    if len(set(key)) < MIN_SIGNING_KEY_DISTINCT:
+        return f"it has fewer than {MIN_SIGNING_KEY_DISTINCT} distinct characters"
+    return None
 
 
 class Settings(BaseSettings):
@@ -19,7 +53,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
+    # Unset means local, which only a developer's machine may be: inside Lambda (where
+    # AWS_LAMBDA_FUNCTION_NAME is set) a stage other than local must be given explicitly.
     fetms_stage: Stage = "local"
+    aws_lambda_function_name: str | None = None
     app_version: str = __version__
     service_name: str = "fetms"
     log_level: str = "INFO"
@@ -60,7 +97,9 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     avatar_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     inline_upload_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
-    upload_url_expiry_seconds: int = Field(default=600, ge=30, le=3600)
+    # A form is asked for right before the browser posts the file, so it needs little time;
+    # the shorter it lives, the shorter a leaked form can write (never over a verified file).
+    upload_url_expiry_seconds: int = Field(default=120, ge=30, le=3600)
     upload_confirm_window_seconds: int = Field(default=3600, ge=60, le=86400)
     download_url_expiry_seconds: int = Field(default=300, ge=30, le=3600)
     zip_spool_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
@@ -88,11 +127,14 @@ class Settings(BaseSettings):
     # being logged (production).
     strict_responses: bool = False
 
-    # Secrets (placeholders are refused outside local/test)
+    # Secrets (the placeholder and other published keys only in an explicit local stage)
     jwt_secret: str = PLACEHOLDER_SECRET
     jwt_secret_arn: str | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=120)
-    refresh_token_days: int = Field(default=14, ge=1, le=90)
+    # Sessions (refresh tokens): ended after this long without a refresh, and at the latest
+    # this long after sign-in (ASVS 4.0.3 3.3.2, L2: 30 minutes idle, 12 hours absolute).
+    session_idle_minutes: int = Field(default=30, ge=1, le=1440)
+    session_max_hours: int = Field(default=12, ge=1, le=720)
 
     # Authentication hardening
     password_min_length: int = Field(default=12, ge=8, le=128)
@@ -100,10 +142,21 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=60, ge=1)
     login_lockout_max_seconds: int = Field(default=3600, ge=1)
+    # Failed sign-ins per client address (all accounts) and per account (all addresses); an
+    # account is not refused for these from an address it signed in from within
+    # LOGIN_TRUSTED_ADDRESS_DAYS (colleagues behind one office NAT, an attacker elsewhere).
     login_address_failures_per_window: int = Field(default=20, ge=1)
     login_address_window_seconds: int = Field(default=900, ge=1)
+    login_account_failures_per_window: int = Field(default=100, ge=1)
+    login_account_window_seconds: int = Field(default=3600, ge=1)
+    login_trusted_address_days: int = Field(default=30, ge=1, le=365)
+    refresh_address_failures_per_window: int = Field(default=20, ge=1)
+    refresh_address_window_seconds: int = Field(default=900, ge=1)
     writes_per_minute_per_user: int = Field(default=300, ge=1)
     writes_per_minute_per_address: int = Field(default=600, ge=1)
+    # Expensive reads (exports, box zips, pages above EXPENSIVE_PAGE_SIZE) per user and minute.
+    expensive_reads_per_minute_per_user: int = Field(default=30, ge=1)
+    expensive_page_size: int = Field(default=200, ge=1)
 
     # Local stack (fetms run)
     api_host: str = "127.0.0.1"
@@ -131,18 +184,35 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_local(self) -> Settings:
-        if (
-            self.fetms_stage in ("dev", "prod")
-            and self.jwt_secret_arn is None
-            and (self.jwt_secret == PLACEHOLDER_SECRET or len(self.jwt_secret) < 32)
+        if self.aws_lambda_function_name and (
+            not self.stage_is_explicit or self.fetms_stage == "local"
         ):
             raise ValueError(
-                "outside the local stage set JWT_SECRET_ARN (Secrets Manager) or a JWT_SECRET "
-                "of at least 32 characters; the placeholder is refused"
+                "inside AWS Lambda FETMS_STAGE must be set to the deployed stage (dev or prod); "
+                "the local stage is refused there"
             )
+        eager = self.fetms_stage in ("dev", "prod") or bool(self.aws_lambda_function_name)
+        if eager and self.jwt_secret_arn is None:
+            problem = signing_key_problem(self.jwt_secret)
+            if problem is not None:
+                raise ValueError(
+                    "set JWT_SECRET_ARN (Secrets Manager) or a random JWT_SECRET of at least "
+                    f"{MIN_SIGNING_KEY_LENGTH} characters: the JWT_SECRET given is refused "
+                    f"({problem})"
+                )
         if "*" in self.cors_origins:
             raise ValueError("CORS_ORIGINS must list explicit origins, never '*'")
         return self
+
+    @property
+    def stage_is_explicit(self) -> bool:
+        """FETMS_STAGE was given (not the default)."""
+        return "fetms_stage" in self.model_fields_set
+
+    @property
+    def explicit_local(self) -> bool:
+        """The one setting in which published example signing keys are accepted."""
+        return self.stage_is_explicit and self.fetms_stage == "local"
 
     @property
     def is_local(self) -> bool:

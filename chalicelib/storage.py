@@ -9,7 +9,7 @@ import tempfile
 import threading
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -116,6 +116,8 @@ def head_bucket(s3: Any, bucket: str) -> None:
 
 
 EXPORTS_PREFIX = "exports/"
+# Upload forms write only here; confirmed files are copied out to keys no form can write.
+INCOMING_PREFIX = "incoming/"
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,6 +175,8 @@ class ObjectInfo:
     content_type: str
     version_id: str | None
     etag: str | None
+    last_modified: datetime | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def sniff_content_type(prefix: bytes) -> str | None:
@@ -295,22 +299,9 @@ def head_object(s3: Any, bucket: str, key: str) -> ObjectInfo | None:
         content_type=str(head.get("ContentType") or "").split(";")[0].strip().lower(),
         version_id=head.get("VersionId"),
         etag=head.get("ETag"),
+        last_modified=head.get("LastModified"),
+        metadata={str(k): str(v) for k, v in (head.get("Metadata") or {}).items()},
     )
-
-
-def read_prefix(
-    s3: Any, bucket: str, key: str, length: int = MAGIC_PREFIX_BYTES, version_id: str | None = None
-) -> bytes:
-    """The first ``length`` bytes of an object (a ranged GET, never the whole file)."""
-    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "Range": f"bytes=0-{length - 1}"}
-    if version_id:
-        params["VersionId"] = version_id
-    body = s3.get_object(**params)["Body"]
-    try:
-        data: bytes = body.read(length)
-    finally:
-        body.close()
-    return data
 
 
 @dataclass(frozen=True)
@@ -326,12 +317,28 @@ class Verdict:
         return self.info is None
 
 
+def read_object(s3: Any, bucket: str, key: str, version_id: str | None = None) -> bytes:
+    """A whole (size-checked, small) object: what the content check reads."""
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id:
+        params["VersionId"] = version_id
+    body = s3.get_object(**params)["Body"]
+    try:
+        data: bytes = body.read()
+    finally:
+        body.close()
+    return data
+
+
 def verify_object(s3: Any, bucket: str, key: str, *, content_type: str, max_bytes: int) -> Verdict:
-    """HEAD the object, then check size, stored content type and the file's leading bytes.
+    """HEAD the object, then check size and stored content type, then the whole content
+    (``filecheck``: the type's structure and decoding, no markup or active content).
 
     S3 (and the local SeaweedFS) enforce the POST policy; this is our own guard besides it
     (defence in depth, and the only one for the FETMS multipart routes).
     """
+    from chalicelib import filecheck
+
     info = head_object(s3, bucket, key)
     if info is None:
         return Verdict(info=None, problem="The file has not been uploaded yet")
@@ -351,13 +358,37 @@ def verify_object(s3: Any, bucket: str, key: str, *, content_type: str, max_byte
                 f"not the declared '{content_type}'"
             ),
         )
-    sniffed = sniff_content_type(read_prefix(s3, bucket, key, version_id=info.version_id))
-    if sniffed != content_type:
+    data = read_object(s3, bucket, key, version_id=info.version_id)
+    if len(data) > max_bytes:
+        return Verdict(info=info, problem="The uploaded file is too large", too_large=True)
+    if sniff_content_type(data[:MAGIC_PREFIX_BYTES]) != content_type:
         return Verdict(
             info=info,
             problem=f"The file's content is not a valid {EXTENSIONS[content_type][1:].upper()}",
         )
+    found = filecheck.problem(data, content_type)
+    if found is not None:
+        return Verdict(info=info, problem=found)
     return Verdict(info=info)
+
+
+def promote_object(s3: Any, bucket: str, source_key: str, dest_key: str) -> ObjectInfo | None:
+    """Copy what is at ``source_key`` now (an upload form's key) to ``dest_key`` (a key no form
+    can write), server-side; None when nothing was uploaded. What is then verified and served is
+    this copy, so re-posting the form later changes nothing that is referenced."""
+    try:
+        s3.copy_object(
+            Bucket=bucket,
+            Key=dest_key,
+            CopySource={"Bucket": bucket, "Key": source_key},
+            MetadataDirective="COPY",
+            **encryption_args(),
+        )
+    except ClientError as exc:
+        if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return head_object(s3, bucket, dest_key)
 
 
 def put_bytes(s3: Any, bucket: str, key: str, data: bytes, content_type: str) -> ObjectInfo:
@@ -451,6 +482,42 @@ def unique_names(names: list[str]) -> list[str]:
     return result
 
 
+ZIP_SKIPPED_METADATA = "skipped"
+
+
+def zip_names(entries: list[ZipEntry]) -> list[str]:
+    """The (safe, unique) names the entries get inside a zip."""
+    return unique_names([safe_file_name(e.name) for e in entries])
+
+
+def zip_fingerprint(entries: list[ZipEntry]) -> str:
+    """Names a zip by what it holds: the same objects under the same names give the same
+    fingerprint (object keys are never rewritten, so a key names its content)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for entry, name in zip(entries, zip_names(entries), strict=True):
+        digest.update(entry.key.encode() + b"\x00" + name.encode() + b"\x00")
+    return digest.hexdigest()[:32]
+
+
+def existing_zip(
+    s3: Any, bucket: str, key: str, entries: list[ZipEntry], newer_than: datetime
+) -> ZipResult | None:
+    """The zip already built at ``key`` (since ``newer_than``), with its entry names."""
+    info = head_object(s3, bucket, key)
+    if info is None or info.last_modified is None or info.last_modified < newer_than:
+        return None
+    raw = info.metadata.get(ZIP_SKIPPED_METADATA, "")
+    skipped_at = {int(i) for i in raw.split(",") if i.isdigit()}
+    names = zip_names(entries)
+    return ZipResult(
+        info=info,
+        names=[n for i, n in enumerate(names) if i not in skipped_at],
+        skipped=[e.name for i, e in enumerate(entries) if i in skipped_at],
+    )
+
+
 def build_zip(
     s3: Any,
     bucket: str,
@@ -465,9 +532,10 @@ def build_zip(
     Memory stays bounded: objects are copied in chunks and the archive spills to disk.
     Entry names are made safe and unique; objects that no longer exist are skipped.
     """
-    names = unique_names([safe_file_name(e.name) for e in entries])
+    names = zip_names(entries)
     written: list[str] = []
     skipped: list[str] = []
+    skipped_at: list[int] = []
     with tempfile.SpooledTemporaryFile(max_size=spool_bytes) as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for entry, name in zip(entries, names, strict=True):
@@ -476,6 +544,7 @@ def build_zip(
                 except ClientError as exc:
                     if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
                         skipped.append(entry.name)
+                        skipped_at.append(len(written) + len(skipped) - 1)
                         continue
                     raise
                 body = obj["Body"]
@@ -493,7 +562,11 @@ def build_zip(
             spool,
             bucket,
             dest_key,
-            ExtraArgs={"ContentType": "application/zip", **encryption_args()},
+            ExtraArgs={
+                "ContentType": "application/zip",
+                "Metadata": {ZIP_SKIPPED_METADATA: ",".join(map(str, skipped_at))},
+                **encryption_args(),
+            },
         )
     return ZipResult(
         info=ObjectInfo(dest_key, size, "application/zip", None, None),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from typing import Any
@@ -55,6 +56,9 @@ def services(local_s3: S3Server) -> Iterator[dict[str, str]]:
             "CORS_ORIGINS": ",".join(SPA_ORIGINS),
             "POWERTOOLS_METRICS_NAMESPACE": "FETMS",
             "STRICT_RESPONSES": "true",
+            # A key made for this run: the placeholder is refused outside an explicit local
+            # stage, and the test stage is not one.
+            "JWT_SECRET": secrets.token_urlsafe(48),
         }
         previous = {k: os.environ.get(k) for k in env}
         os.environ.update(env)

@@ -126,6 +126,7 @@ def refresh(req: ApiRequest) -> Reply:
             address=client_address(req.raw),
             settings=settings,
             key=signing_key(settings),
+            correlation_id=req.actor.correlation_id,
         )
     except Unauthorized as exc:
         if as_cookie:
@@ -166,6 +167,11 @@ def me(req: ApiRequest) -> dict[str, Any]:
 )
 def change_password(req: ApiRequest) -> Reply:
     auth.change_password(
-        req.db, req.actor, req.body.currentPassword, req.body.newPassword, req.settings
+        req.db,
+        req.actor,
+        req.body.currentPassword,
+        req.body.newPassword,
+        req.settings,
+        signing_key(req.settings),
     )
     return Reply(body=None, status=204)

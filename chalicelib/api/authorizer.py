@@ -16,7 +16,7 @@ from chalicelib.api import deps
 from chalicelib.errors import Forbidden, Unauthorized, dependency_unavailable
 from chalicelib.models.users import ROLE_RANK
 from chalicelib.observability import logger
-from chalicelib.services import auth
+from chalicelib.services import audit, auth
 from chalicelib.services.actor import Actor
 from chalicelib.services.tokens import AccessClaims, signing_key
 
@@ -112,3 +112,22 @@ def authenticate(request: Request, spec: Any) -> Actor:
         correlation_id=correlation_id,
         session_id=context.get("sessionId"),
     )
+
+
+def record_denial(request: Request, spec: Any, detail: str | None) -> None:
+    """Audit a 403: who asked for which route, and why it was refused. The refusal is answered
+    whether or not the entry could be written."""
+    context = (request.context or {}).get("authorizer") or {}
+    actor = Actor(
+        user_id=context.get("userId"),
+        email=str(context.get("email") or ANONYMOUS_ROLE),
+        role=str(context.get("role") or ANONYMOUS_ROLE),
+        client_address=client_address(request),
+        correlation_id=logger.get_correlation_id(),
+        session_id=context.get("sessionId"),
+    )
+    details = {"route": f"{spec.method} {spec.path}", "needs": spec.role, "reason": detail}
+    try:
+        audit.record(deps.current().db, actor, "auth.forbidden", "api", None, details=details)
+    except Exception as exc:
+        logger.warning("a refusal could not be audited", extra={"error": type(exc).__name__})

@@ -119,6 +119,7 @@ def _download(req: ApiRequest, teacher_id: str, kind: str, doc_id: str | None = 
     settings = req.settings
     return documents.file_download(
         req.db,
+        req.actor,
         req.deps.s3,
         settings.uploads_bucket,
         settings.download_url_expiry_seconds,
@@ -394,9 +395,11 @@ def delete_box(req: ApiRequest, id: str, box_id: str) -> dict[str, Any]:
 @route(
     bp,
     f"{T}/boxes/{{box_id}}/download",
-    summary="Zip a box (or 'uncategorized') in S3 and return a presigned URL to it",
+    summary="Zip a box (or 'uncategorized') in S3 and return a presigned URL to it (the same "
+    "zip while the box's files are unchanged)",
     query=ZipDownloadQuery,
     response=ZipDownloadOut,
+    expensive=True,
 )
 def download_box(req: ApiRequest, id: str, box_id: str) -> Any:
     result = boxes.download_box(req.db, req.vault, req.actor, id, box_id)

@@ -1,4 +1,5 @@
-"""Request guards installed on every route: per-user and per-address write rate limits."""
+"""Request guards installed on every route: per-user and per-address write rate limits, and a
+per-user budget of expensive reads (exports, box zips, pages above ``EXPENSIVE_PAGE_SIZE``)."""
 
 from __future__ import annotations
 
@@ -38,5 +39,40 @@ def limit_writes(request: Request, spec: RouteSpec, actor: Actor, deps: Dependen
         )
 
 
+def is_expensive_read(request: Request, spec: RouteSpec, page_cap: int, threshold: int) -> bool:
+    """An export or zip, or a page larger than ``threshold`` (no ``limit`` means the cap)."""
+    if spec.method not in READ_METHODS:
+        return False
+    if spec.expensive:
+        return True
+    if not spec.paged:
+        return False
+    params: dict[str, str] = dict(request.query_params or {})
+    asked = params.get("limit")
+    try:
+        size = min(int(asked), page_cap) if asked else page_cap
+    except ValueError:
+        return False  # validation answers 400
+    return size > threshold
+
+
+def limit_expensive_reads(
+    request: Request, spec: RouteSpec, actor: Actor, deps: Dependencies
+) -> None:
+    settings = deps.settings
+    if spec.role is None or not actor.user_id:
+        return
+    if not is_expensive_read(request, spec, settings.max_page_size, settings.expensive_page_size):
+        return
+    rate_limits.hit(
+        deps.db,
+        f"reads:user:{actor.user_id}",
+        limit=settings.expensive_reads_per_minute_per_user,
+        window_seconds=WINDOW_SECONDS,
+        now=common.utcnow(),
+    )
+
+
 def install() -> None:
     add_guard(limit_writes)
+    add_guard(limit_expensive_reads)

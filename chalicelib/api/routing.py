@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from chalicelib.api import deps
-from chalicelib.api.authorizer import authenticate, jwt_authorizer
+from chalicelib.api.authorizer import authenticate, jwt_authorizer, record_denial
 from chalicelib.api.cors import preflight_response
 from chalicelib.api.deps import Dependencies
 from chalicelib.api.validation import parse_json_body, validate_model, validate_query
@@ -35,6 +35,7 @@ from chalicelib.errors import (
 from chalicelib.models.base import PresentOut
 from chalicelib.observability import logger
 from chalicelib.serialization import dumps, jsonable
+from chalicelib.services import disclosure
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import Page
 from chalicelib.settings import Settings
@@ -63,6 +64,7 @@ class RouteSpec:
     paged: bool = False
     content_types: tuple[str, ...] = (JSON_CONTENT_TYPE,)
     raw_response: bool = False
+    expensive: bool = False
 
 
 ROUTES: list[RouteSpec] = []
@@ -150,8 +152,11 @@ def route(
     status: int | None = None,
     content_types: tuple[str, ...] = (JSON_CONTENT_TYPE,),
     raw_response: bool = False,
+    expensive: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare an API route. ``role=None`` makes it public."""
+    """Declare an API route. ``role=None`` makes it public; ``expensive`` reads (exports, zips)
+    count against ``EXPENSIVE_READS_PER_MINUTE_PER_USER`` (so do pages above
+    ``EXPENSIVE_PAGE_SIZE``)."""
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
         spec = RouteSpec(
@@ -169,6 +174,7 @@ def route(
             status=status or (201 if method == "POST" and body is not None else 200),
             content_types=content_types,
             raw_response=raw_response,
+            expensive=expensive,
         )
         ROUTES.append(spec)
 
@@ -180,8 +186,10 @@ def route(
                 with pymongo.timeout(_database_budget(spec, dependencies.settings)):
                     api_request = _build_request(request, spec, path_params, dependencies)
                     result = handler(api_request, **path_params)
-                return _render(result, spec, request)
+                return _render(result, spec, request, api_request.actor.role)
             except DomainError as exc:
+                if exc.status == 403:
+                    record_denial(request, spec, exc.detail)
                 return problem_response(exc, request)
             except (ConnectionFailure, ExecutionTimeout) as exc:
                 logger.error("database unavailable", extra={"error": type(exc).__name__})
@@ -283,7 +291,7 @@ def parse_if_match(header: str | None) -> int | None:
     )
 
 
-def _render(result: Any, spec: RouteSpec, request: Request) -> Response:
+def _render(result: Any, spec: RouteSpec, request: Request, role: str | None = None) -> Response:
     if isinstance(result, Response):
         return result
     headers: dict[str, str] = {}
@@ -316,6 +324,8 @@ def _render(result: Any, spec: RouteSpec, request: Request) -> Response:
         payload = serialize(result, spec.response)
     else:
         payload = jsonable(result)
+    if spec.role is not None:
+        payload = disclosure.redact(payload, role)  # least data for least roles
     return _json_response(payload, status, headers=headers, content_type=content_type)
 
 

@@ -21,4 +21,4 @@ bp = Blueprint(__name__)
     response=DashboardOut,
 )
 def get_dashboard(req: ApiRequest) -> dict[str, Any]:
-    return stats.dashboard(req.db, req.query)
+    return stats.dashboard(req.db, req.query, role=req.actor.role)

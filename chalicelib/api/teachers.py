@@ -60,9 +60,10 @@ def create_teacher(req: ApiRequest) -> dict[str, Any]:
     summary="Export the filtered teachers as CSV (UTF-8 with BOM) or XLSX",
     query=TeacherExportQuery,
     raw_response=True,
+    expensive=True,
 )
 def export_teachers(req: ApiRequest) -> Reply:
-    exported = exports.export_teachers(req.db, req.query)
+    exported = exports.export_teachers(req.db, req.query, req.actor.role)
     return Reply(
         body=exported.body,
         content_type=exported.content_type,

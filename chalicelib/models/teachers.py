@@ -179,7 +179,8 @@ class CoreDocument(InputModel):
 
     number: ShortText | None = None
     expiryDate: OptDate = None
-    status: OptStatus = None
+    # Derived by the server from the file and the expiry date; echoed values are ignored.
+    status: Ignored = None
     filePath: Ignored = None
     # Echoed by clients that send back a loaded teacher (upload metadata); ignored.
     uploadDate: Ignored = None

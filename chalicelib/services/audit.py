@@ -28,11 +28,32 @@ SENSITIVE_FIELDS = frozenset(
         "dob",
     }
 )
+# Whole sections whose every value is masked (a teacher's addresses and emergency contact).
+SENSITIVE_SECTIONS = frozenset({"address", "emergencycontact"})
+# Money: masked wherever it appears.
+SENSITIVE_AMOUNTS = frozenset({"salary", "estimatedpromotedsalary"})
+# Dates of identity documents (issue, expiry, start): masked inside these sections.
+DOCUMENT_SECTIONS = frozenset(
+    {
+        "passportdetails",
+        "workpermitdetails",
+        "arcdetails",
+        "teachinglicense",
+        "criminalrecord",
+        "documents",
+    }
+)
 IGNORED_FIELDS = frozenset({"updatedAt", "__v"})
 
 
 def is_sensitive(path: str) -> bool:
-    return path.rsplit(".", 1)[-1].lower() in SENSITIVE_FIELDS
+    parts = [part.lower() for part in path.split(".")]
+    last = parts[-1]
+    if last in SENSITIVE_FIELDS or last in SENSITIVE_AMOUNTS:
+        return True
+    if SENSITIVE_SECTIONS.intersection(parts[:-1]) or last in SENSITIVE_SECTIONS:
+        return True
+    return last.endswith("date") and bool(DOCUMENT_SECTIONS.intersection(parts[:-1]))
 
 
 def mask(path: str, value: Any) -> Any:

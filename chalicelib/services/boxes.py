@@ -3,7 +3,6 @@ the zip of a box's files, assembled in S3 and handed out as a presigned URL."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -210,6 +209,9 @@ def box_documents(teacher: Document, box_id: str) -> tuple[str, list[Document]]:
     return str(box.get("name") or "Box"), [d for d in docs if str(d.get("boxId") or "") == str(bid)]
 
 
+ZIP_REUSE = timedelta(hours=12)
+
+
 def download_box(db: Db, vault: Vault, actor: Actor, teacher_id: str, box_id: str) -> Document:
     """Zip the box's files into S3 (bounded memory) and return a presigned URL to the zip."""
     tid = teacher_oid(teacher_id)
@@ -229,10 +231,17 @@ def download_box(db: Db, vault: Vault, actor: Actor, teacher_id: str, box_id: st
     ]
     if not entries:
         raise NotFound(detail=f"The box '{box_name}' has no documents to download")
-    dest = f"exports/teachers/{tid}/boxes/{box_id}/{uuid.uuid4().hex}.zip"
-    result = storage.build_zip(
-        vault.s3, vault.bucket, entries, dest, spool_bytes=vault.settings.zip_spool_bytes
-    )
+    # One zip per content: while the box's files (keys and names) are unchanged, the zip built
+    # earlier (at most ZIP_REUSE_HOURS ago, well before the exports/ lifecycle expires it) is
+    # handed out again — no new object, no new audit entry.
+    dest = f"exports/teachers/{tid}/boxes/{box_id}/{storage.zip_fingerprint(entries)}.zip"
+    now = utcnow()
+    result = storage.existing_zip(vault.s3, vault.bucket, dest, entries, newer_than=now - ZIP_REUSE)
+    reused = result is not None
+    if result is None:
+        result = storage.build_zip(
+            vault.s3, vault.bucket, entries, dest, spool_bytes=vault.settings.zip_spool_bytes
+        )
     if not result.names:
         raise NotFound(detail=f"None of the files in the box '{box_name}' could be found")
     file_name = storage.safe_file_name(f"{documents.person_prefix(teacher)}_{box_name}.zip")
@@ -245,14 +254,15 @@ def download_box(db: Db, vault: Vault, actor: Actor, teacher_id: str, box_id: st
         content_type="application/zip",
         expires_in=expires_in,
     )
-    audit.record(
-        db,
-        actor,
-        "document.box.download",
-        TEACHERS,
-        tid,
-        details={"boxId": box_id, "files": len(result.names), "zipKey": dest},
-    )
+    if not reused:
+        audit.record(
+            db,
+            actor,
+            "document.box.download",
+            TEACHERS,
+            tid,
+            details={"boxId": box_id, "files": len(result.names), "zipKey": dest},
+        )
     return {
         "url": url,
         "expiresAt": utcnow() + timedelta(seconds=expires_in),

@@ -257,8 +257,13 @@ def download_url(
     }
 
 
+# Identity documents: every download link issued for one is audited.
+IDENTITY_DOCUMENTS = frozenset({"passport", "arc", "workPermit"})
+
+
 def file_download(
     db: Db,
+    actor: Actor,
     s3: Any,
     bucket: str,
     expires_in: int,
@@ -295,7 +300,7 @@ def file_download(
         missing = f"No {kind} file is on record for this teacher"
     if not key:
         raise NotFound(detail=missing)
-    return download_url(
+    link = download_url(
         s3,
         bucket,
         str(key),
@@ -304,3 +309,13 @@ def file_download(
         expires_in=expires_in,
         inline=inline,
     )
+    if kind in IDENTITY_DOCUMENTS:
+        audit.record(
+            db,
+            actor,
+            f"document.{kind}.link",
+            TEACHERS,
+            tid,
+            details={"filePath": key, "inline": inline, "expiresAt": link["expiresAt"]},
+        )
+    return link

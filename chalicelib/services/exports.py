@@ -19,7 +19,7 @@ from typing import Any
 
 from chalicelib.db import TEACHERS, Db, Document
 from chalicelib.models.teachers import TeacherExportQuery
-from chalicelib.services import common
+from chalicelib.services import common, disclosure
 from chalicelib.services.pipeline import UNCATEGORIZED_TITLE, live_stages
 from chalicelib.services.teachers import POPULATE, build_match, sort_spec
 
@@ -122,8 +122,9 @@ def _get(doc: Document, path: str) -> Any:
     return value
 
 
-def rows(db: Db, query: TeacherExportQuery) -> Iterator[list[Any]]:
-    """Export rows for the filtered teachers (one aggregation, streamed)."""
+def rows(db: Db, query: TeacherExportQuery, role: str | None = None) -> Iterator[list[Any]]:
+    """Export rows for the filtered teachers (one aggregation, streamed); restricted columns
+    masked for viewers (``disclosure``)."""
     titles = {str(s["_id"]): str(s.get("title", "")) for s in live_stages(db)}
     pipeline: list[Document] = [
         {"$match": build_match(db, query, common.utcnow())},
@@ -140,7 +141,8 @@ def rows(db: Db, query: TeacherExportQuery) -> Iterator[list[Any]]:
             "pipelineStage": titles.get(str(doc.get("pipelineStage")), UNCATEGORIZED_TITLE),
             "_id": str(doc["_id"]),
         }
-        yield [cell(values[c] if c in values else _get(doc, c)) for c in COLUMNS]
+        row = [cell(values[c] if c in values else _get(doc, c)) for c in COLUMNS]
+        yield disclosure.redact_row(COLUMNS, row, role)
 
 
 def to_csv(data: Iterable[list[Any]]) -> str:
@@ -164,8 +166,9 @@ def to_xlsx(data: Iterable[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def export_teachers(db: Db, query: TeacherExportQuery) -> Exported:
-    data = list(rows(db, query))
+def export_teachers(db: Db, query: TeacherExportQuery, role: str | None = None) -> Exported:
+    disclosure.check_filters(query, role)
+    data = list(rows(db, query, role))
     stamp = common.utcnow().strftime("%Y%m%d")
     if query.format == "xlsx":
         return Exported(to_xlsx(data), XLSX_TYPE, f"teachers-{stamp}.xlsx", len(data))

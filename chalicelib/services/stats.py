@@ -28,7 +28,7 @@ from typing import Any
 from chalicelib.db import TEACHERS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.models.teachers import DashboardQuery
-from chalicelib.services import common, expiry
+from chalicelib.services import common, disclosure, expiry
 from chalicelib.services.alert_rules import active_rules
 from chalicelib.services.common import NOT_DELETED, parse_object_id
 from chalicelib.services.pipeline import UNCATEGORIZED_TITLE, live_stages
@@ -287,7 +287,10 @@ def _count(field: str | Document) -> list[Document]:
     return [{"$group": {"_id": field, "count": {"$sum": 1}}}]
 
 
-def dashboard(db: Db, query: DashboardQuery, now: datetime | None = None) -> Document:
+def dashboard(
+    db: Db, query: DashboardQuery, now: datetime | None = None, *, role: str | None = "admin"
+) -> Document:
+    disclosure.check_filters(query, role)  # viewers: no salary-range selection
     moment = now or common.utcnow()
     stages = live_stages(db)
     stage_ids = [str(s["_id"]) for s in stages]

@@ -45,6 +45,7 @@ class StoredFile:
     content_type: str
     size: int
     upload_id: ObjectId | None = None
+    version_id: str | None = None
 
 
 def teacher_oid(teacher_id: str) -> ObjectId:

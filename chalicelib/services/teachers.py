@@ -28,7 +28,7 @@ from chalicelib.models.teachers import (
     TeacherUpdate,
 )
 from chalicelib.models.users import ROLE_RANK
-from chalicelib.services import audit, common, positions
+from chalicelib.services import audit, common, disclosure, positions
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
@@ -128,6 +128,7 @@ def list_teachers(
     now: datetime | None = None,
 ) -> Page:
     """One aggregation for the page (populated), at most one count."""
+    disclosure.check_filters(filters, actor.role)
     match = build_match(db, filters, now or common.utcnow())
     if filters.deleted is not None:
         match.pop("isDeleted")
@@ -254,7 +255,7 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
     documents = fields.get("documents") or {}
     for doc_type in DOCUMENT_TYPES:
         entry = documents.get(doc_type) or {}
-        entry.setdefault("status", "missing")
+        entry["status"] = document_status(None, entry.get("expiryDate"), common.utcnow())
         documents[doc_type] = entry
     fields["documents"] = documents
     wanted_stage = fields.get("pipelineStage") or UNCATEGORIZED_STAGE
@@ -284,6 +285,30 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
     except DuplicateKeyError as exc:
         raise _duplicate_email(fields["email"]) from exc
     return get_teacher(db, str(created["_id"]))
+
+
+def document_status(file_path: Any, expiry: Any, now: datetime) -> str:
+    """A core document's status, always derived (never taken from a client): ``missing``
+    without a file, ``expired`` past its expiry date, else ``valid`` (as the vault view)."""
+    if not file_path:
+        return "missing"
+    if isinstance(expiry, datetime) and expiry < now:
+        return "expired"
+    return "valid"
+
+
+def _derived_statuses(before: Document, changes: Document, now: datetime) -> Document:
+    """The statuses of the core documents an update touches, from the merged values."""
+    derived: Document = {}
+    stored = before.get("documents") or {}
+    for doc_type in DOCUMENT_TYPES:
+        prefix = f"documents.{doc_type}"
+        if not any(key == prefix or key.startswith(prefix + ".") for key in changes):
+            continue
+        current = stored.get(doc_type) or {}
+        expiry = changes.get(f"{prefix}.expiryDate", current.get("expiryDate"))
+        derived[f"{prefix}.status"] = document_status(current.get("filePath"), expiry, now)
+    return derived
 
 
 def update_teacher(
@@ -317,6 +342,7 @@ def update_teacher(
         before = get_or_404(db[TEACHERS], query, WHAT, session=session)
         check_version(before, expected_version, WHAT)
         update: Document = {"$set": dict(changes)}
+        update["$set"].update(_derived_statuses(before, changes, now))
         moved_from: str | None = None
         live: list[str] = []
         if "pipelineStage" in changes:

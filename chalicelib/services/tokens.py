@@ -11,7 +11,7 @@ from typing import Any
 
 import jwt
 
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, signing_key_problem
 
 ISSUER = "fetms"
 AUDIENCE = "fetms-api"
@@ -25,6 +25,19 @@ class InvalidToken(Exception):
     """The token is malformed, tampered with, expired or of the wrong kind."""
 
 
+class InsecureSigningKey(RuntimeError):
+    """The configured signing key is a published example, too short or too uniform."""
+
+
+def checked_key(key: str, settings: Settings, source: str) -> str:
+    """``key`` unless it is refused: published examples, short or uniform keys are accepted
+    only in an explicit local stage (``FETMS_STAGE=local``), wherever the key comes from."""
+    problem = None if settings.explicit_local else signing_key_problem(key)
+    if problem is not None:
+        raise InsecureSigningKey(f"the signing key from {source} is refused: {problem}")
+    return key
+
+
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: str
@@ -34,9 +47,10 @@ class AccessClaims:
 
 
 def signing_key(settings: Settings, secrets_client: Any = None) -> str:
-    """The HMAC key: from Secrets Manager when ``JWT_SECRET_ARN`` is set, else ``JWT_SECRET``."""
+    """The HMAC key: from Secrets Manager when ``JWT_SECRET_ARN`` is set, else ``JWT_SECRET``;
+    refused (:class:`InsecureSigningKey`) unless it is fit to sign (:func:`checked_key`)."""
     if not settings.jwt_secret_arn:
-        return settings.jwt_secret
+        return checked_key(settings.jwt_secret, settings, "JWT_SECRET")
     with _key_lock:
         if settings.jwt_secret_arn not in _cached_key:
             if secrets_client is None:
@@ -46,11 +60,9 @@ def signing_key(settings: Settings, secrets_client: Any = None) -> str:
             value = secrets_client.get_secret_value(SecretId=settings.jwt_secret_arn)[
                 "SecretString"
             ]
-            if len(value) < 32:
-                raise RuntimeError(
-                    "the JWT signing secret in Secrets Manager is shorter than 32 characters"
-                )
-            _cached_key[settings.jwt_secret_arn] = value
+            _cached_key[settings.jwt_secret_arn] = checked_key(
+                str(value), settings, "Secrets Manager"
+            )
         return _cached_key[settings.jwt_secret_arn]
 
 
@@ -101,6 +113,12 @@ def decode_access_token(token: str, key: str, now: datetime) -> AccessClaims:
 
 def new_refresh_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def new_session_id() -> str:
+    """An unguessable session identifier (192 random bits): it appears in access and refresh
+    tokens, so knowing one must not help find another."""
+    return secrets.token_urlsafe(24)
 
 
 def hash_refresh_secret(secret: str) -> str:

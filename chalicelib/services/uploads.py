@@ -1,8 +1,12 @@
 """Presigned uploads: ask → POST to S3 → confirm (verify, then reference), and their clean-up.
 
-Pending uploads live in the ``uploads`` collection. A confirmation claims its record atomically,
-verifies the object (size, stored type, leading bytes) and only then updates the teacher. A
-rejected upload's object is discarded; an abandoned one is discarded by the sweep.
+Pending uploads live in the ``uploads`` collection. The browser's form writes one key under
+``incoming/`` (``uploadKey``); a confirmation claims its record atomically, copies what is there
+to the record's final key under ``teachers/`` — a key no form can write — verifies that copy
+(size, stored type, the whole content) and only then references it from the teacher. A form
+re-posted after the confirmation therefore changes nothing anyone downloads. A rejected upload's
+objects are discarded; an abandoned one is discarded by the sweep (and ``incoming/`` expires by a
+bucket lifecycle rule).
 """
 
 from __future__ import annotations
@@ -84,6 +88,16 @@ def object_key(tid: ObjectId, kind: str) -> str:
     return f"teachers/{tid}/{kind}/{uuid.uuid4().hex}"
 
 
+def upload_key(final_key: str) -> str:
+    """The key the browser's form may write: the final key's name under ``incoming/``."""
+    return storage.INCOMING_PREFIX + final_key
+
+
+def form_key(record: Document) -> str:
+    """Where the upload's form writes (records made before ``uploadKey`` wrote the final key)."""
+    return str(record.get("uploadKey") or record["key"])
+
+
 def _new_record(
     actor: Actor,
     tid: ObjectId,
@@ -98,11 +112,13 @@ def _new_record(
     now: datetime,
 ) -> Document:
     url_expiry = now + timedelta(seconds=settings.upload_url_expiry_seconds)
+    key = object_key(tid, kind)
     return {
         "_id": ObjectId(),
         "teacher": tid,
         "kind": kind,
-        "key": object_key(tid, kind),
+        "key": key,
+        "uploadKey": upload_key(key),
         "fileName": storage.safe_file_name(file_name, basename=True),
         "contentType": content_type,
         "size": size,
@@ -151,7 +167,7 @@ def create_upload(
     post = storage.presign_post(
         vault.s3,
         vault.bucket,
-        record["key"],
+        record["uploadKey"],
         content_type=content_type,
         max_bytes=record["maxBytes"],
         expires_in=vault.settings.upload_url_expiry_seconds,
@@ -231,6 +247,8 @@ def confirm_upload(
             "$unset": {"purgeAt": "", "claimedAt": ""},
         },
     )
+    if form_key(claimed) != claimed["key"]:
+        storage.discard_object(vault.s3, vault.bucket, form_key(claimed))
     return teacher
 
 
@@ -258,10 +276,20 @@ def _check_state(db: Db, vault: Vault, record: Document, now: datetime) -> None:
 
 
 def _verify(db: Db, vault: Vault, record: Document) -> teacher_files.StoredFile:
+    """Copy the form's object to the final key, then verify that copy (what will be served)."""
+    final_key = str(record["key"])
+    source = form_key(record)
+    if (
+        source != final_key
+        and storage.promote_object(vault.s3, vault.bucket, source, final_key) is None
+    ):
+        raise Conflict(
+            detail="The file has not been uploaded yet: POST it to the upload URL, then confirm"
+        )
     verdict = storage.verify_object(
         vault.s3,
         vault.bucket,
-        record["key"],
+        final_key,
         content_type=record["contentType"],
         max_bytes=int(record["maxBytes"]),
     )
@@ -275,7 +303,7 @@ def _verify(db: Db, vault: Vault, record: Document) -> teacher_files.StoredFile:
             {"_id": record["_id"]},
             {"$set": {"status": REJECTED, "reason": reason, "rejectedAt": utcnow()}},
         )
-        storage.discard_object(vault.s3, vault.bucket, record["key"])
+        _discard_objects(vault, record)
         error: DomainError = (
             PayloadTooLarge(detail=reason)
             if verdict.too_large
@@ -284,12 +312,19 @@ def _verify(db: Db, vault: Vault, record: Document) -> teacher_files.StoredFile:
         raise _Rejected(error)
     assert verdict.info is not None
     return teacher_files.StoredFile(
-        key=record["key"],
+        key=final_key,
         file_name=record["fileName"],
         content_type=record["contentType"],
         size=verdict.info.size,
         upload_id=record["_id"],
+        version_id=verdict.info.version_id,
     )
+
+
+def _discard_objects(vault: Vault, record: Document) -> None:
+    """Remove an unreferenced upload's objects: the form's and (once copied) the final one."""
+    for key in dict.fromkeys((form_key(record), str(record["key"]))):
+        storage.discard_object(vault.s3, vault.bucket, key)
 
 
 def _release(db: Db, uid: ObjectId) -> None:
@@ -320,7 +355,7 @@ def expire_upload(db: Db, vault: Vault, record: Document) -> bool:
     )
     if claimed is None or is_referenced(db, record["key"]):
         return False
-    storage.discard_object(vault.s3, vault.bucket, record["key"])
+    _discard_objects(vault, record)
     return True
 
 
@@ -386,7 +421,7 @@ def inline_upload(
         now=utcnow(),
     )
     db[UPLOADS].insert_one(record)
-    storage.put_bytes(vault.s3, vault.bucket, record["key"], file.data, content_type)
+    storage.put_bytes(vault.s3, vault.bucket, record["uploadKey"], file.data, content_type)
     try:
         return confirm_upload(
             db, vault, actor, teacher_id, str(record["_id"]), meta, expected_version

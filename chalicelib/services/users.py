@@ -146,13 +146,16 @@ def reset_password(db: Db, user_id: str, actor: Actor) -> tuple[Document, str]:
     return in_transaction(db, write), password
 
 
-def set_password(db: Db, user_oid: object, password: str) -> None:
+def set_password(
+    db: Db, user_oid: object, password: str, session: ClientSession | None = None
+) -> None:
     db[USERS].update_one(
         {"_id": user_oid},
         {
             "$set": {"passwordHash": hash_password(password), "updatedAt": utcnow()},
             "$inc": {"__v": 1},
         },
+        session=session,
     )
 
 

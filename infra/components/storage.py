@@ -12,6 +12,10 @@ from infra.components.keys import customer_key
 from infra.config import StageConfig
 
 EXPORTS_PREFIX = "exports/"
+# Upload forms write only under incoming/; confirmed files are copied out of it, so whatever is
+# left there (abandoned or re-posted forms) is expired.
+INCOMING_PREFIX = "incoming/"
+INCOMING_EXPIRATION_DAYS = 1
 UPLOAD_METHODS = [s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD]
 
 
@@ -81,6 +85,12 @@ class Storage(Construct):
                     prefix=EXPORTS_PREFIX,
                     expiration=Duration.days(lifecycle.exports_expiration_days),
                     noncurrent_version_expiration=Duration.days(lifecycle.exports_expiration_days),
+                ),
+                s3.LifecycleRule(
+                    id="expire-incoming-uploads",
+                    prefix=INCOMING_PREFIX,
+                    expiration=Duration.days(INCOMING_EXPIRATION_DAYS),
+                    noncurrent_version_expiration=Duration.days(INCOMING_EXPIRATION_DAYS),
                 ),
                 s3.LifecycleRule(
                     id="abort-incomplete-multipart-uploads",

@@ -51,7 +51,7 @@ def test_login_with_refresh_cookie_keeps_the_token_out_of_the_body(anon: Api, db
     assert len(value) > 20
     assert {"httponly", "samesite=strict", "path=/api/auth"} <= attributes
     max_age = next(a for a in attributes if a.startswith("max-age="))
-    assert int(max_age.split("=")[1]) > 13 * 24 * 3600
+    assert 11 * 3600 < int(max_age.split("=")[1]) <= 12 * 3600  # SESSION_MAX_HOURS
 
 
 def test_refresh_reads_the_cookie_and_rotates_it(anon: Api, db: Any) -> None:

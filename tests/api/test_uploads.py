@@ -31,6 +31,12 @@ def _object_exists(key: str) -> bool:
     return storage.head_object(s3, get_settings().uploads_bucket, key) is not None
 
 
+def _no_object_left(upload: dict[str, Any]) -> bool:
+    """Neither the form's key (incoming/…) nor the final key holds anything."""
+    keys = (upload["fields"]["key"], upload["key"])
+    return not any(_object_exists(k) or _versions(k) for k in keys)
+
+
 def _versions(key: str) -> list[dict[str, Any]]:
     return storage.list_versions(storage.get_s3(), get_settings().uploads_bucket, key)
 
@@ -43,11 +49,12 @@ def test_policy_binds_key_type_size_encryption_and_expiry(api: Api, db: Any) -> 
     key = upload["key"]
     assert key.startswith(f"teachers/{teacher['_id']}/contract/")
     assert ".." not in key and "passwd" not in key
-    assert upload["fields"]["key"] == key
+    # The form writes under incoming/; the file is served from a key no form can write.
+    assert upload["fields"]["key"] == f"incoming/{key}"
     policy = decode_policy(upload["fields"])
     conditions = policy["conditions"]
     assert {"bucket": get_settings().uploads_bucket} in conditions
-    assert {"key": key} in conditions
+    assert {"key": f"incoming/{key}"} in conditions
     assert {"Content-Type": "application/pdf"} in conditions
     assert {"x-amz-server-side-encryption": "AES256"} in conditions
     assert ["content-length-range", 1, len(PDF)] in conditions
@@ -126,7 +133,7 @@ def _store_behind_the_policy(upload: dict[str, Any], content: bytes, content_typ
     to reach our own post-upload verification, which stays as defence in depth."""
     storage.get_s3().put_object(
         Bucket=get_settings().uploads_bucket,
-        Key=upload["key"],
+        Key=upload["fields"]["key"],  # where the form would have written it (incoming/…)
         Body=content,
         ContentType=content_type,
         ServerSideEncryption="AES256",
@@ -140,12 +147,11 @@ def test_object_larger_than_declared_is_rejected_and_discarded(api: Api, db: Any
     asked = request_upload(api, teacher["_id"], "passport", PDF, size=len(PDF))
     bigger = PDF + b"0" * 5000
     _store_behind_the_policy(asked.body, bigger, "application/pdf")
-    assert _object_exists(asked.body["key"])
+    assert _object_exists(asked.body["fields"]["key"])
     result = confirm(api, teacher["_id"], asked.body["uploadId"])
     assert result.status == 413
     assert str(len(bigger)) in result.body["message"]
-    assert not _object_exists(asked.body["key"])
-    assert _versions(asked.body["key"]) == []
+    assert _no_object_left(asked.body)
     stored = db.teachers.find_one({"_id": teacher["_id"]})
     assert stored["documents"]["passport"] == {"status": "missing"}
     assert stored["__v"] == 0
@@ -162,7 +168,7 @@ def test_magic_bytes_that_do_not_match_are_rejected(api: Api, db: Any) -> None:
     result = confirm(api, teacher["_id"], asked.body["uploadId"])
     assert result.status == 415
     assert "PDF" in result.body["message"]
-    assert not _object_exists(asked.body["key"])
+    assert _no_object_left(asked.body)
     assert db.teachers.find_one({"_id": teacher["_id"]})["__v"] == 0
 
 
@@ -219,7 +225,7 @@ def test_expired_upload_is_410_and_its_object_is_discarded(api: Api, db: Any) ->
     result = confirm(api, teacher["_id"], asked.body["uploadId"])
     assert result.status == 410
     assert "expired" in result.body["message"]
-    assert not _object_exists(asked.body["key"])
+    assert _no_object_left(asked.body)
     assert db.uploads.find_one({"_id": ObjectId(asked.body["uploadId"])})["status"] == "expired"
     assert db.teachers.find_one({"_id": teacher["_id"]})["__v"] == 0
 
@@ -239,8 +245,9 @@ def test_sweep_discards_abandoned_uploads_but_never_referenced_files(api: Api, d
     later = datetime.now(UTC) + timedelta(days=1)
     vault = Vault(s3=storage.get_s3(), settings=get_settings())
     assert sweep_expired_uploads(db, vault, now=later) == 1
-    assert not _object_exists(abandoned["key"])
+    assert _no_object_left(abandoned)
     assert _object_exists(kept["key"])
+    assert not _object_exists(kept["fields"]["key"]), "the form's copy went at confirmation"
 
 
 def test_confirm_fields_must_fit_the_kind(api: Api, db: Any) -> None:
@@ -317,7 +324,7 @@ def test_sweep_job_wrapper_reports_discarded_uploads(api: Api, db: Any) -> None:
     assert upload_sweep.run() == {"job": "upload-sweep", "discarded": 0}
     later = datetime.now(UTC) + timedelta(days=1)
     assert upload_sweep.run(now=later) == {"job": "upload-sweep", "discarded": 1}
-    assert not _object_exists(abandoned["key"])
+    assert _no_object_left(abandoned)
 
 
 def test_database_failure_after_verification_writes_nothing_and_can_retry(
@@ -343,7 +350,7 @@ def test_database_failure_after_verification_writes_nothing_and_can_retry(
     }
     record = db.uploads.find_one({"_id": ObjectId(asked.body["uploadId"])})
     assert record["status"] == "pending"
-    assert _object_exists(asked.body["key"])
+    assert _object_exists(asked.body["fields"]["key"])
     monkeypatch.setattr(documents, "update_teacher_files", real)
     assert confirm(api, teacher["_id"], asked.body["uploadId"]).status == 200
 
@@ -362,17 +369,20 @@ def test_multipart_store_then_stale_version_leaves_no_object(api: Api, db: Any) 
     assert stale.status == 412
     record = db.uploads.find_one({})
     assert record["status"] == "expired"
-    assert not _object_exists(record["key"])
-    assert _versions(record["key"]) == []
+    for key in (record["uploadKey"], record["key"]):
+        assert not _object_exists(key)
+        assert _versions(key) == []
     assert db.teachers.find_one({"_id": teacher["_id"]})["__v"] == 0
 
 
-def test_bucket_lifecycle_expires_only_temporary_exports(services: dict[str, str]) -> None:
+def test_bucket_lifecycle_expires_only_temporary_exports_and_forms(
+    services: dict[str, str],
+) -> None:
     rules = storage.get_s3().get_bucket_lifecycle_configuration(
         Bucket=get_settings().uploads_bucket
     )["Rules"]
     expiring = [r for r in rules if "Expiration" in r]
-    assert [r["Filter"]["Prefix"] for r in expiring] == ["exports/"]
+    assert sorted(r["Filter"]["Prefix"] for r in expiring) == ["exports/", "incoming/"]
 
 
 def test_replacing_another_teachers_adhoc_document_is_404(api: Api, db: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import boto3
@@ -174,23 +175,24 @@ def test_signing_key_comes_from_secrets_manager() -> None:
 
     with mock_aws():
         client = boto3.client("secretsmanager", region_name="us-east-1")
-        arn = client.create_secret(Name="fetms/jwt", SecretString="k" * 48)["ARN"]
+        key = secrets.token_urlsafe(48)
+        arn = client.create_secret(Name="fetms/jwt", SecretString=key)["ARN"]
         settings = Settings(fetms_stage="prod", jwt_secret_arn=arn, aws_region="us-east-1")
         forget_cached_keys()
-        assert signing_key(settings, client) == "k" * 48
+        assert signing_key(settings, client) == key
         forget_cached_keys()
 
 
 def test_placeholder_secret_refused_outside_local() -> None:
     from pydantic import ValidationError
 
-    from chalicelib.settings import Settings
+    from chalicelib.settings import PLACEHOLDER_SECRET, Settings
 
     with pytest.raises(ValidationError, match="JWT_SECRET"):
-        Settings(fetms_stage="prod")
+        Settings(fetms_stage="prod", jwt_secret=PLACEHOLDER_SECRET)
     with pytest.raises(ValidationError, match="CORS_ORIGINS"):
         Settings(cors_origins=["*"])
-    assert Settings(fetms_stage="prod", jwt_secret="s" * 40).fetms_stage == "prod"
+    assert Settings(fetms_stage="prod", jwt_secret=secrets.token_urlsafe(40)).fetms_stage == "prod"
 
 
 def test_teacher_history_includes_profile_and_document_events(api: Api, db: Any) -> None:

@@ -13,9 +13,10 @@ from typing import Any
 
 import requests
 
+from tests.support.files import make_pdf
 from tests.support.stack import FETMS, Stack, port_in_use, running_stack, stack_env
 
-PDF = b"%PDF-1.7\n" + b"0" * 300 + b"\n%%EOF\n"
+PDF = make_pdf()  # a real PDF: the confirmation parses it
 
 
 def upload_passport(stack: Stack, token: str, teacher_id: str, content: bytes) -> Any:

@@ -106,6 +106,10 @@ def test_uploads_cors_and_lifecycle(synth: Synth, stage: str) -> None:
     exports = lifecycle["expire-exports"]
     assert exports["Prefix"] == "exports/"
     assert exports["ExpirationInDays"] == 1
+    incoming = lifecycle["expire-incoming-uploads"]
+    assert incoming["Prefix"] == "incoming/"
+    assert incoming["ExpirationInDays"] == 1
+    assert incoming["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
     multipart = lifecycle["abort-incomplete-multipart-uploads"]
     assert multipart["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 7
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import uuid
 from typing import Any
@@ -11,10 +12,32 @@ import requests
 
 from tests.support.http import Api, Result
 
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" + b"0" * 200 + b"\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 100
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x11" * 100 + b"\xff\xd9"
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 100
+
+def make_pdf(pages: int = 1) -> bytes:
+    """A small, real PDF (the upload check parses it)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def make_image(kind: str, size: tuple[int, int] = (8, 8), color: str = "teal") -> bytes:
+    """A small, real image (``PNG``, ``JPEG`` or ``WEBP``; the upload check decodes it)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+PDF = make_pdf()
+PNG = make_image("PNG")
+JPEG = make_image("JPEG")
+WEBP = make_image("WEBP")
 TYPES = {PDF: "application/pdf", PNG: "image/png", JPEG: "image/jpeg", WEBP: "image/webp"}
 
 

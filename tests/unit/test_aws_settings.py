@@ -138,6 +138,8 @@ def test_the_api_module_loads_in_lambda_without_the_xray_sdk() -> None:
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")}
     env.update({"AWS_LAMBDA_FUNCTION_NAME": "fetms-api", "AWS_DEFAULT_REGION": "us-east-1"})
+    # Inside Lambda the stage must be explicit and not local (issue 16).
+    env.update({"FETMS_STAGE": "dev", "JWT_SECRET_ARN": "fetms/dev/jwt-signing-key"})
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=Path(__file__).resolve().parents[2],

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.observability import logger
-from chalicelib.storage import EXPORTS_PREFIX
+from chalicelib.storage import EXPORTS_PREFIX, INCOMING_PREFIX
 
 
 def ensure_bucket(s3: Any, bucket: str, cors_origins: list[str]) -> list[str]:
@@ -94,6 +94,14 @@ LIFECYCLE_RULES: list[dict[str, Any]] = [
         # Box zips are rebuilt on demand: they are temporary, unlike teachers' files.
         "ID": "expire-temporary-exports",
         "Filter": {"Prefix": EXPORTS_PREFIX},
+        "Status": "Enabled",
+        "Expiration": {"Days": EXPORT_RETENTION_DAYS},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": EXPORT_RETENTION_DAYS},
+    },
+    {
+        # Upload forms write here; confirmed files are copied out, the rest is temporary.
+        "ID": "expire-incoming-uploads",
+        "Filter": {"Prefix": INCOMING_PREFIX},
         "Status": "Enabled",
         "Expiration": {"Days": EXPORT_RETENTION_DAYS},
         "NoncurrentVersionExpiration": {"NoncurrentDays": EXPORT_RETENTION_DAYS},

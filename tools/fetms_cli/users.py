@@ -1,4 +1,4 @@
-"""``fetms users create-admin | list | create | disable | enable | reset``."""
+"""``fetms users create-admin | list | create | disable | enable | reset | unlock``."""
 
 from __future__ import annotations
 
@@ -49,6 +49,12 @@ def register(subparsers: Any) -> None:
     reset = commands.add_parser("reset", help="generate a new password and end the user's sessions")
     reset.add_argument("--email", required=True)
     reset.set_defaults(func=cmd_reset)
+
+    unlock = commands.add_parser(
+        "unlock", help="end the sign-in lockouts of an account (from every address)"
+    )
+    unlock.add_argument("--email", required=True)
+    unlock.set_defaults(func=cmd_unlock)
 
 
 def create_user(email: str, name: str, role: str) -> tuple[dict[str, Any], str]:
@@ -132,4 +138,16 @@ def cmd_reset(args: argparse.Namespace) -> int:
     target.announce(f"reset the password of {args.email} and end their sessions")
     _, password = users.reset_password(target.database(), _user_id(args.email), OPERATOR)
     print(f"new password for {args.email} (shown once): {password}")
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    """Lockouts are stored under a keyed hash of the e-mail (never the typed text), so this
+    needs the stage's signing key: run it with the stage's variables (RUNBOOK)."""
+    from chalicelib.services import auth
+    from chalicelib.services.tokens import signing_key
+    from chalicelib.settings import get_settings
+
+    ended = auth.unlock(db.get_db(), args.email, signing_key(get_settings()))
+    print(f"lockouts ended for {args.email}: {ended}")
     return 0

@@ -408,7 +408,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Zip a box (or 'uncategorized') in S3 and return a presigned URL to it */
+        /** Zip a box (or 'uncategorized') in S3 and return a presigned URL to it (the same zip while the box's files are unchanged) */
         get: operations["download_box"];
         put?: never;
         post?: never;
@@ -2719,8 +2719,11 @@ export interface components {
              * @default null
              */
             expiryDate?: string | null;
-            /** @default null */
-            status?: components["schemas"]["DocumentStatus"] | null;
+            /**
+             * Status
+             * @default null
+             */
+            status?: unknown;
             /**
              * Filepath
              * @default null
@@ -2745,11 +2748,6 @@ export interface components {
              */
             issueDate?: string | null;
         };
-        /**
-         * DocumentStatus
-         * @enum {string}
-         */
-        DocumentStatus: "missing" | "valid" | "expired";
         /** Documents */
         Documents: {
             /** @default null */

@@ -1,5 +1,9 @@
 import { useTranslation } from "react-i18next";
 
+/** What the API sends in place of a value the caller's role may not read (viewers: document
+ * numbers, birth dates, phones, addresses, salary); shown as it is. */
+export const MASKED = "***";
+
 /** Dates (stored as UTC midnight for date-only fields) and numbers in the current language. */
 export function useFormat() {
   const { i18n } = useTranslation();
@@ -7,12 +11,14 @@ export function useFormat() {
   return {
     date(iso: string | null | undefined): string {
       if (!iso) return "";
+      if (iso === MASKED) return MASKED;
       const value = new Date(iso);
       if (Number.isNaN(value.getTime())) return "";
       return new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeZone: "UTC" }).format(value);
     },
     dateTime(iso: string | null | undefined): string {
       if (!iso) return "";
+      if (iso === MASKED) return MASKED;
       const value = new Date(iso);
       if (Number.isNaN(value.getTime())) return "";
       return new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeStyle: "short" }).format(value);

@@ -15,9 +15,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser.conftest import SHOTS, Stack
+from tests.support.files import make_pdf
 
 FRONTEND = Path(__file__).resolve().parents[3] / "frontend"
-PDF = b"%PDF-1.7\n" + b"1 0 obj <<>> endobj\n" * 40 + b"%%EOF\n"
+PDF = make_pdf()  # a real PDF: the confirmation parses it
 
 
 def unique(prefix: str) -> str:
