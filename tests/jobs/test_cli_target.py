@@ -9,6 +9,7 @@ have: `FETMS_STAGE=local`, a `LOCAL_DATA_DIR`, and no endpoints or keys.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -202,7 +203,7 @@ def test_in_a_deployed_stage_the_target_named_is_the_aws_one(
         env.delenv("MONGO_URI")
         for name, value in {
             "FETMS_STAGE": "prod",
-            "JWT_SECRET": "x" * 40,
+            "JWT_SECRET": secrets.token_urlsafe(40),
             "MONGO_URI_SECRET_ARN": secret["ARN"],
             "MONGO_DB": "fetms",
             "AWS_REGION": "ap-northeast-1",

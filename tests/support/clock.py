@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.factories import FIXED_NOW
-
 
 class FixedClock:
-    def __init__(self, start: datetime = FIXED_NOW) -> None:
+    def __init__(self, start: datetime) -> None:
         self.now = start
 
     def __call__(self) -> datetime:
@@ -20,7 +18,10 @@ class FixedClock:
         self.now += timedelta(seconds=seconds)
 
 
-def install_clock(monkeypatch: pytest.MonkeyPatch, start: datetime = FIXED_NOW) -> FixedClock:
-    clock = FixedClock(start)
+def install_clock(monkeypatch: pytest.MonkeyPatch, start: datetime | None = None) -> FixedClock:
+    """Freeze the services' clock. By default it starts at the real present: sessions and rate
+    counters get their TTL ``expiresAt`` from this clock, and the database's TTL monitor (which
+    uses the real time) would delete records dated in the past in the middle of a test."""
+    clock = FixedClock(start or datetime.now(UTC).replace(microsecond=0))
     monkeypatch.setattr("chalicelib.services.common.utcnow", clock)
     return clock
