@@ -146,11 +146,13 @@ def log_stream() -> Iterator[io.StringIO]:
 
     buffer = io.StringIO()
     handler: Any = logger.registered_handler
-    original = handler.setStream(buffer)
+    # Swapped directly: ``setStream`` flushes the old stream, which a runner that redirects the
+    # output (mutmut) may already have closed.
+    original, handler.stream = handler.stream, buffer
     try:
         yield buffer
     finally:
-        handler.setStream(original)
+        handler.stream = original
 
 
 @pytest.fixture

@@ -230,3 +230,47 @@ def test_a_stage_id_that_is_not_hex_is_400(api: Api, db: Any, bad: str) -> None:
     assert api.put(f"/api/teachers/{teacher['_id']}", {"pipelineStage": bad}).status == 400
     assert api.delete(f"/api/stages/{bad}").status == 400
     assert api.put(f"/api/stages/{bad}", {"title": "x"}).status == 400
+
+
+def test_creates_moves_deletes_and_restores_keep_each_column_contiguous(api: Api, db: Any) -> None:
+    """Through the teacher routes (not only the reorder): positions stay 0..n-1 per column."""
+    offer = stage(api, "Offer")
+
+    def new(i: int, where: str) -> str:
+        body = {"firstName": f"P{i}", "lastName": "Pos", "email": f"p{i}@example.org"}
+        created = api.post("/api/teachers", {**body, "pipelineStage": where})
+        assert created.status == 201, created.body
+        return str(created.body["_id"])
+
+    def column(where: str) -> list[tuple[str, int]]:
+        found = db.teachers.find({"pipelineStage": where, "isDeleted": False})
+        return [(str(t["_id"]), t["pipelineOrder"]) for t in found.sort("pipelineOrder", 1)]
+
+    a, b, c = (new(i, offer) for i in range(3))
+    assert column(offer) == [(a, 0), (b, 1), (c, 2)], "each create goes to the end"
+    moved = api.put(f"/api/teachers/{a}", {"pipelineStage": "uncategorized"})
+    assert moved.status == 200, moved.body
+    assert column(offer) == [(b, 0), (c, 1)], "the column it left closes its gap"
+    d = new(3, "uncategorized")
+    assert column("uncategorized") == [(a, 0), (d, 1)]
+    assert api.delete(f"/api/teachers/{b}").status == 200
+    assert column(offer) == [(c, 0)]
+    assert api.put(f"/api/teachers/{b}/restore").status == 200
+    assert column(offer) == [(c, 0), (b, 1)], "a restored teacher comes back at the end"
+    wrong = api.put(f"/api/teachers/{c}", {"pipelineStage": str(ObjectId())})
+    assert wrong.status == 400
+    assert [e["field"] for e in wrong.body["errors"]] == ["pipelineStage"]
+
+
+def test_legacy_records_without_a_position_go_after_the_others(api: Api, db: Any) -> None:
+    target = stage(api, "Offer")
+    legacy = make_teacher(db, pipelineStage=target)
+    db.teachers.update_one({"_id": legacy["_id"]}, {"$unset": {"pipelineOrder": ""}})
+    late = make_teacher(db, pipelineStage=target, pipelineOrder=7)
+    early = make_teacher(db, pipelineStage=target, pipelineOrder=2)
+    mover = make_teacher(db)
+    assert api.put(REORDER, {"stage": target, "teacherIds": [str(mover["_id"])]}).status == 200
+    found = db.teachers.find({"pipelineStage": target}).sort("pipelineOrder", 1)
+    order = [(t["_id"], t["pipelineOrder"]) for t in found]
+    ids = [mover["_id"], early["_id"], late["_id"], legacy["_id"]]
+    assert order == list(zip(ids, range(4), strict=True))
