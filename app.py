@@ -14,6 +14,7 @@ from chalicelib.api import (
     openapi,
     pipeline,
     projects,
+    schema_guard,
     schools,
     stages,
     stats,
@@ -34,6 +35,7 @@ app.api.binary_types = [
 middleware.install(app)
 maintenance_guard.install()
 guards.install()
+schema_guard.install()
 for blueprint_module in (
     authorizer,
     health,

@@ -10,7 +10,15 @@ from pymongo.client_session import ClientSession
 
 from chalicelib.db import AUDIT_LOG, Db, Document
 from chalicelib.services.actor import Actor
-from chalicelib.services.common import Page, find_page, in_transaction, utcnow, versioned_update
+from chalicelib.services.common import (
+    Page,
+    check_version,
+    effective_changes,
+    find_page,
+    in_transaction,
+    utcnow,
+    versioned_update,
+)
 
 MASK = "***"
 # Field names (last path segment, case-insensitive) whose values never enter the audit log.
@@ -173,15 +181,27 @@ def audited_update(
     expected_version: int | None,
     what: str,
     action: str = "update",
+    only_changes: bool = False,
 ) -> Document:
-    """``versioned_update`` and its audit entry (field-level diff) in one transaction."""
+    """``versioned_update`` and its audit entry (field-level diff) in one transaction.
+
+    ``only_changes`` (for ``{"$set": …}`` updates sent by clients): values equal to the stored
+    ones are dropped (``common.effective_changes``); when nothing is left, nothing is written —
+    no version bump, no audit entry — and the stored record is returned (``If-Match`` still
+    checked)."""
 
     def write(session: ClientSession) -> Document:
         before = db[collection].find_one(query, session=session)
+        wanted = update
+        if only_changes and before is not None and set(update) == {"$set"}:
+            wanted = {"$set": effective_changes(before, update["$set"])}
+            if not wanted["$set"]:
+                check_version(before, expected_version, what)
+                return before
         after = versioned_update(
             db[collection],
             query,
-            update,
+            wanted,
             expected_version=expected_version,
             what=what,
             session=session,

@@ -20,6 +20,7 @@ from typing import Any
 from chalicelib.db import TEACHERS, Db, Document
 from chalicelib.models.teachers import TeacherExportQuery
 from chalicelib.services import common, disclosure
+from chalicelib.services.common import value_at
 from chalicelib.services.pipeline import UNCATEGORIZED_TITLE, live_stages
 from chalicelib.services.teachers import POPULATE, build_match, sort_spec
 
@@ -113,15 +114,6 @@ def cell(value: Any) -> Any:
     return neutralise(str(value))
 
 
-def _get(doc: Document, path: str) -> Any:
-    value: Any = doc
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def rows(db: Db, query: TeacherExportQuery, role: str | None = None) -> Iterator[list[Any]]:
     """Export rows for the filtered teachers (one aggregation, streamed); restricted columns
     masked for viewers (``disclosure``)."""
@@ -136,12 +128,12 @@ def rows(db: Db, query: TeacherExportQuery, role: str | None = None) -> Iterator
         school = doc.get("school") if isinstance(doc.get("school"), dict) else {}
         project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
         values = {
-            "school": _get(school or {}, "name.chinese"),
+            "school": value_at(school or {}, "name.chinese"),
             "project": (project or {}).get("code"),
             "pipelineStage": titles.get(str(doc.get("pipelineStage")), UNCATEGORIZED_TITLE),
             "_id": str(doc["_id"]),
         }
-        row = [cell(values[c] if c in values else _get(doc, c)) for c in COLUMNS]
+        row = [cell(values[c] if c in values else value_at(doc, c)) for c in COLUMNS]
         yield disclosure.redact_row(COLUMNS, row, role)
 
 

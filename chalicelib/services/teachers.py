@@ -34,11 +34,13 @@ from chalicelib.services.common import (
     NOT_DELETED,
     Page,
     check_version,
+    effective_changes,
     flatten_for_set,
     get_or_404,
     parse_object_id,
     search_pattern,
     stamp_new,
+    unflatten,
     versioned_update,
 )
 from chalicelib.services.pipeline import record_stage_move, stage_history_entry
@@ -320,7 +322,10 @@ def update_teacher(
     and closes the gap in the old one, in the same transaction as the update and its audit entry.
     """
     oid = parse_object_id(teacher_id)
-    sent = _clean(data.to_document())
+    current = get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT)
+    # Only what differs from the stored teacher is a change: a form sending the whole loaded
+    # teacher back changes nothing, and unchanged (possibly legacy) values are not re-checked.
+    sent = unflatten(effective_changes(current, flatten_for_set("", _clean(data.to_document()))))
     for name in REQUIRED_FIELDS:
         if name in sent and not sent[name]:
             raise ValidationFailed(
@@ -330,10 +335,9 @@ def update_teacher(
         _check_email_free(db, sent["email"], oid)
     changes = flatten_for_set("", sent) if sent else {}
     _resolve_links(db, sent, changes)
+    changes = effective_changes(current, changes)
     if not changes:
-        check_version(
-            get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT), expected_version, WHAT
-        )
+        check_version(current, expected_version, WHAT)
         return get_teacher(db, teacher_id)
 
     def write(session: ClientSession) -> None:

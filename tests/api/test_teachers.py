@@ -140,9 +140,9 @@ def test_form_style_values_are_accepted(api: Api) -> None:
     ("patch", "field"),
     [
         ({"email": "not-an-email"}, "email"),
-        ({"personalInfo": {"gender": "Robot"}}, "personalInfo.gender"),
-        ({"personalInfo": {"hiringStatus": "Hired"}}, "personalInfo.hiringStatus"),
-        ({"contractDetails": {"salary": -1}}, "contractDetails.salary"),
+        ({"personalInfo": {"gender": "x" * 51}}, "personalInfo.gender"),
+        ({"personalInfo": {"hiringStatus": ["Hired"]}}, "personalInfo.hiringStatus"),
+        ({"contractDetails": {"salary": 10**12}}, "contractDetails.salary"),
         ({"contractDetails": {"salary": "lots"}}, "contractDetails.salary"),
         ({"passportDetails": {"expiryDate": "31/01/2030"}}, "passportDetails.expiryDate"),
         ({"firstName": ""}, "firstName"),

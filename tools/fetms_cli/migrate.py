@@ -109,20 +109,54 @@ def cmd_up(args: argparse.Namespace) -> int:
             "`fetms migrate status` shows what is interrupted, `fetms migrate up` resumes",
             2,
         ) from exc
+    audit_applied(ctx.db, results)
+    if not results:
+        print("nothing to apply: the database is up to date")
+    for result in results:
+        print(f"applied {result.migration.id} in {result.duration_ms} ms")
+    return 0
+
+
+def audit_applied(database: db.Db, results: list[runner.RunResult]) -> None:
     for result in results:
         audit.record(
-            ctx.db,
+            database,
             operator_actor(),
             "migration.up",
             "migrations",
             result.migration.id,
             details={"durationMs": result.duration_ms},
         )
-    if not results:
-        print("nothing to apply: the database is up to date")
+
+
+def apply_for_local_stack() -> list[str]:
+    """``migrate up`` for ``fetms run``: a backup first unless the database is empty; failures are
+    returned as lines (the stack starts anyway and reports the pending migrations)."""
+    settings = get_settings()
+    ctx = _context()
+    out: list[str] = []
+    ctx.log = out.append
+
+    def take_backup(todo: list[runner.Migration]) -> None:
+        if not any(ctx.db[name].estimated_document_count() for name in db.FETMS_COLLECTIONS):
+            return
+        out.append(f"Taking a backup before {len(todo)} migration(s)...")
+        manifest = backup.create_backup(
+            ctx.db, get_s3(), settings.backups_bucket, app_version=settings.app_version
+        )
+        out.append(f"backup {manifest['id']} ({manifest['totals']['documents']} documents)")
+
+    try:
+        results = runner.migrate_up(ctx, runner.discover(), before=take_backup)
+    except runner.MigrationError as exc:
+        out.append(f"Migration failed: {exc}")
+        return out
+    audit_applied(ctx.db, results)
     for result in results:
-        print(f"applied {result.migration.id} in {result.duration_ms} ms")
-    return 0
+        out.append(f"applied {result.migration.id} in {result.duration_ms} ms")
+    if not results:
+        out.append("Migrations: the database is up to date")
+    return out
 
 
 def cmd_down(args: argparse.Namespace) -> int:
