@@ -322,7 +322,8 @@ class TeacherFilterQuery(QueryModel):
     salaryRange: str | None = Field(
         default=None,
         max_length=50,
-        description="A dashboard salary label: '60000-70000' ([a, b)), '80000+' or 'Unspecified'.",
+        description="A dashboard salary label ('< 60k', '60k - 70k', '90k +', 'Unspecified') or "
+        "a range: '60000-70000' ([a, b)), '90k+', '<60k'.",
     )
     search: str | None = Field(default=None, max_length=200)
     sort: SortField = "createdAt"
@@ -608,24 +609,40 @@ class ReorderOut(OutputModel):
 class DashboardKpi(OutputModel):
     totalTeachers: int
     activeSchools: int
-    inRecruitment: int
-    actionsNeeded: int
+    inRecruitment: int = Field(description="Teachers not in an employed stage.")
+    actionsNeeded: int = Field(
+        description="FETMS's count: upcoming (teacher, active rule) alerts, "
+        "today < expiry ≤ the rule's threshold."
+    )
+    teachersNeedingAction: int = Field(
+        description="Distinct teachers with a document expiring within a rule's window or "
+        "already expired."
+    )
 
 
 class DashboardOut(OutputModel):
-    """FETMS dashboard shape plus ``expiryCounts`` and ``candidatesTotal``."""
+    """FETMS dashboard shape plus ``expired``, ``expiryCounts`` and ``candidatesTotal``."""
 
     kpi: DashboardKpi
     expiry: dict[str, list[dict[str, Any]]] = Field(
-        description="Flagged documents per type (arc, workPermit, passport, teachingLicense, "
-        "other), most urgent first, at most 100 each."
+        description="Upcoming alerts, one per (teacher, active rule), in FETMS's shape "
+        "{teacherId, firstName, lastName, profilePicture, ruleName, documentType, expiryDate, "
+        "type: EXPIRY} plus ours; keys arc, workPermit, passport, other (FETMS) and "
+        "teachingLicense; soonest first, at most 1000 per key (expiryCounts is exact)."
+    )
+    expired: dict[str, list[dict[str, Any]]] = Field(
+        description="Expired documents (expiry on or before today) on fields an active rule "
+        "watches, one per document (type: EXPIRED), most recent first; same keys."
     )
     expiryCounts: dict[str, dict[str, int]] = Field(
-        description="Per type: how many flagged documents are expired / expiring."
+        description="Per key: expiring (upcoming alerts) and expired (documents), exact."
     )
     charts: dict[str, list[dict[str, Any]]] = Field(
-        description="pipeline, nationality, gender, education, salary, hiringStatus, seniority: "
-        "entries {name, value, count}."
+        description="pipeline ({name, value, count, id, stageId, color}), nationality, gender, "
+        "education, salary, hiringStatus, seniority: entries {name, value, count}."
     )
-    candidates: list[dict[str, Any]] = Field(description="Newest 100 teachers in recruitment.")
-    candidatesTotal: int
+    candidates: list[dict[str, Any]] = Field(
+        description="The first 100 filtered teachers in creation order (FETMS's rows): "
+        "pipelineStage is the stage title; salary, seniority, stageId and more."
+    )
+    candidatesTotal: int = Field(description="How many teachers the candidates come from.")

@@ -173,6 +173,19 @@ def sort_spec(filters: TeacherFilterQuery) -> dict[str, int]:
     return {SORT_FIELDS[key]: direction, "_id": direction}
 
 
+NATIONALITY = "personalInfo.nationality.english"
+GENDER = "personalInfo.gender"
+HIRING_STATUS = "personalInfo.hiringStatus"
+DEGREE = "education.degree"
+NONE_LABELS = {
+    NATIONALITY: "Unknown",
+    GENDER: "Not Specified",
+    DEGREE: "Not Specified",
+    HIRING_STATUS: "Pending",
+}
+"""FETMS's dashboard label for "no value" per profile field (``Unspecified`` is accepted too)."""
+
+
 def profile_conditions(
     *,
     nationality: str | None,
@@ -180,21 +193,29 @@ def profile_conditions(
     hiring_status: str | None,
     degree: str | None,
 ) -> Document:
-    """The profile filters shared by the list, the export and the dashboard, as match conditions."""
+    """The profile filters shared by the list, the export and the dashboard, as one ``$and``
+    of match conditions (empty when no filter is given)."""
     wanted = {
-        "personalInfo.nationality.english": nationality,
-        "personalInfo.gender": gender,
-        "personalInfo.hiringStatus": hiring_status,
-        "education.degree": degree,
+        NATIONALITY: nationality,
+        GENDER: gender,
+        HIRING_STATUS: hiring_status,
+        DEGREE: degree,
     }
-    return {path: value_condition(value) for path, value in wanted.items() if value}
+    clauses = [value_condition(path, value) for path, value in wanted.items() if value]
+    return {"$and": clauses} if clauses else {}
 
 
-def value_condition(value: str) -> Any:
-    """Exact value, or "no value" for ``Unspecified`` (missing, null or empty)."""
-    if value.strip().lower() == UNSPECIFIED:
-        return {"$in": [None, ""]}
-    return value
+def value_condition(path: str, value: str) -> Document:
+    """The stored value, ignoring case (as FETMS matched); the field's "no value" label
+    (``Unknown``, ``Not Specified``, ``Pending``) or ``Unspecified``: missing, null or empty —
+    and the label itself when stored, as the dashboard groups them together."""
+    text = value.strip()
+    exactly = {path: {"$regex": f"^{re.escape(text)}$", "$options": "i"}}
+    label = NONE_LABELS.get(path, "")
+    if text.lower() in (UNSPECIFIED, label.lower()):
+        literal = {path: {"$regex": f"^{re.escape(label or text)}$", "$options": "i"}}
+        return {"$or": [{path: {"$in": [None, ""]}}, literal]}
+    return exactly
 
 
 def stage_condition(db: Db, value: str) -> Any:
