@@ -10,6 +10,7 @@ from chalicelib.api import (
     documents,
     guards,
     health,
+    imports,
     middleware,
     openapi,
     pipeline,
@@ -51,6 +52,7 @@ for blueprint_module in (
     pipeline,
     stats,
     documents,
+    imports,
 ):
     app.register_blueprint(blueprint_module.bp)
 

@@ -342,6 +342,10 @@ class TeacherListQuery(TeacherFilterQuery):
 
 class TeacherExportQuery(TeacherFilterQuery):
     format: Literal["csv", "xlsx"] = "csv"
+    headers: Literal["paths", "labels"] = Field(
+        default="paths",
+        description="Column headers: FETMS's dot-notation paths, or human labels (both import).",
+    )
 
 
 class PipelineQuery(QueryModel):

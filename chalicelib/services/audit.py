@@ -102,7 +102,22 @@ def record(
     Pass the ``session`` of the transaction that makes the change, so that the change and its
     entry commit together (``common.in_transaction``).
     """
-    entry: Document = {
+    made = entry(actor, action, entity, entity_id, before=before, after=after, details=details)
+    db[AUDIT_LOG].insert_one(made, session=session)
+
+
+def entry(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: ObjectId | str | None,
+    *,
+    before: Document | None = None,
+    after: Document | None = None,
+    details: Document | None = None,
+) -> Document:
+    """One audit entry, not yet written (bulk writers insert many at once)."""
+    made: Document = {
         "at": utcnow(),
         "actor": actor.email,
         "actorId": actor.user_id,
@@ -114,10 +129,10 @@ def record(
         "clientAddress": actor.client_address,
     }
     if before is not None or after is not None:
-        entry["changes"] = diff(before, after)
+        made["changes"] = diff(before, after)
     if details:
-        entry["details"] = {k: mask(k, v) for k, v in details.items()}
-    db[AUDIT_LOG].insert_one(entry, session=session)
+        made["details"] = {k: mask(k, v) for k, v in details.items()}
+    return made
 
 
 def list_entries(

@@ -162,16 +162,20 @@ def versioned_update(
     raise Conflict(detail=f"{what} changed at the same time; reload and try again")
 
 
-def in_transaction(db: Db, work: Callable[[ClientSession], T]) -> T:
+def in_transaction(
+    db: Db, work: Callable[[ClientSession], T], *, timeout_ms: int | None = None
+) -> T:
     """Run ``work(session)`` as one MongoDB transaction: all of its writes commit, or none.
 
     Transient failures (a write conflict with a concurrent transaction, a primary step-down) are
     retried with backoff by the driver, within ``MONGO_TRANSACTION_TIMEOUT_MS``; past that the
     caller gets 409. An unreachable database is not retried here: it surfaces at once as
     ``ConnectionFailure`` (503). ``work`` may run more than once, so it must only touch MongoDB
-    through ``session`` and have no other side effects.
+    through ``session`` and have no other side effects. ``timeout_ms`` replaces
+    ``MONGO_TRANSACTION_TIMEOUT_MS`` for long writes (imports).
     """
     settings = get_settings()
+    budget_ms = timeout_ms or settings.mongo_transaction_timeout_ms
 
     def attempt(session: ClientSession) -> T:
         try:
@@ -181,7 +185,7 @@ def in_transaction(db: Db, work: Callable[[ClientSession], T]) -> T:
 
     try:
         with (
-            pymongo.timeout(settings.mongo_transaction_timeout_ms / 1000),
+            pymongo.timeout(budget_ms / 1000),
             db.client.start_session() as session,
         ):
             return session.with_transaction(attempt)
