@@ -10,7 +10,7 @@ from bson import ObjectId
 from pydantic import BaseModel
 from pymongo.client_session import ClientSession
 
-from chalicelib.db import CASE_INSENSITIVE, SCHOOLS, TEACHERS, Db, Document
+from chalicelib.db import SCHOOLS, TEACHERS, Db, Document
 from chalicelib.models.schools import SchoolCreate, SchoolUpdate
 from chalicelib.models.teachers import TeacherCreate, TeacherUpdate
 from chalicelib.services.actor import Actor
@@ -36,18 +36,28 @@ class Kind:
     create_model: type[BaseModel]
     update_model: type[BaseModel]
 
+    def key_index(self, db: Db, session: ClientSession | None) -> dict[str, list[ObjectId]]:
+        """Every live record's key (e-mails compared ignoring case) → its ids; read once per
+        import (keys only), so matching a batch is one ``_id`` lookup whatever the server."""
+        index: dict[str, list[ObjectId]] = {}
+        cursor = db[self.collection].find(NOT_DELETED, {self.key_path: 1}, session=session)
+        for doc in cursor:
+            index.setdefault(self.key_of(doc), []).append(doc["_id"])
+        return index
+
     def find_existing(
-        self, db: Db, keys: list[str], session: ClientSession | None
+        self,
+        db: Db,
+        keys: list[str],
+        index: dict[str, list[ObjectId]],
+        session: ClientSession | None,
     ) -> dict[str, list[Document]]:
         """Live records per key (a list: FETMS data may hold several for one key)."""
-        if not keys:
+        ids = [oid for key in keys for oid in index.get(key, [])]
+        if not ids:
             return {}
-        query: Document = {self.key_path: {"$in": keys}, **NOT_DELETED}
-        options: dict[str, Any] = {"session": session}
-        if self.name == "teachers":
-            options["collation"] = CASE_INSENSITIVE
         found: dict[str, list[Document]] = {}
-        for doc in db[self.collection].find(query, **options):
+        for doc in db[self.collection].find({"_id": {"$in": ids}}, session=session):
             found.setdefault(self.key_of(doc), []).append(doc)
         return found
 

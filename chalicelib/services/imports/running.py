@@ -129,10 +129,11 @@ def scan(
         outcome = Outcome(format=sheet.format, encoding=sheet.encoding)
         seen: dict[str, int] = {}
         failed = False
+        index = kind.key_index(db, session)
         for batch in _batches(sheet.rows):
             mapped = [map_row(layout, row.number, row.cells, lookups) for row in batch]
             keys = sorted({m.key for m in mapped if m.key})
-            existing = kind.find_existing(db, keys, session)
+            existing = kind.find_existing(db, keys, index, session)
             for item in mapped:
                 result, payload, current = _decide(
                     kind, layout, item, existing, seen, lookups.stage_ids

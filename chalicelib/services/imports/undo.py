@@ -23,13 +23,16 @@ from chalicelib.settings import Settings
 
 
 def _changed_since(db: Db, items: list[Document], session: ClientSession) -> list[FieldError]:
+    records_now: dict[ObjectId, Document] = {}
+    for entity in {i["entity"] for i in items}:
+        ids = [i["recordId"] for i in items if i["entity"] == entity and "recordId" in i]
+        found = db[entity].find({"_id": {"$in": ids}}, {"__v": 1, "isDeleted": 1}, session=session)
+        records_now.update({doc["_id"]: doc for doc in found})
     problems: list[FieldError] = []
     for item in items:
         if item["action"] == POSITIONS:
             continue
-        current = db[item["entity"]].find_one(
-            {"_id": item["recordId"]}, {"__v": 1, "isDeleted": 1}, session=session
-        )
+        current = records_now.get(item["recordId"])
         where = f"row {item['row']}"
         if current is None:
             problems.append(FieldError(where, "the record no longer exists"))
