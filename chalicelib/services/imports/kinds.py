@@ -20,6 +20,7 @@ from chalicelib.services.common import (
     flatten_for_set,
     stamp_new,
 )
+from chalicelib.services.imports.sources import chunked
 from chalicelib.services.pipeline import stage_history_entry
 from chalicelib.services.positions import UNCATEGORIZED_STAGE, column_of
 from chalicelib.services.teachers import DOCUMENT_TYPES
@@ -57,8 +58,9 @@ class Kind:
         if not ids:
             return {}
         found: dict[str, list[Document]] = {}
-        for doc in db[self.collection].find({"_id": {"$in": ids}}, session=session):
-            found.setdefault(self.key_of(doc), []).append(doc)
+        for chunk in chunked(ids):
+            for doc in db[self.collection].find({"_id": {"$in": chunk}}, session=session):
+                found.setdefault(self.key_of(doc), []).append(doc)
         return found
 
     def key_of(self, doc: Document) -> str:

@@ -12,10 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from bson import ObjectId
+
 from chalicelib import storage
 from chalicelib.errors import Conflict, PayloadTooLarge
 
 READ_BUFFER = 64 * 1024
+IDS_PER_QUERY = 100
+"""``$in`` lists stay short (SecantusDB, the local server, matches them in quadratic time)."""
+
+
+def chunked(ids: list[ObjectId]) -> list[list[ObjectId]]:
+    return [ids[i : i + IDS_PER_QUERY] for i in range(0, len(ids), IDS_PER_QUERY)]
 
 
 @dataclass(frozen=True)

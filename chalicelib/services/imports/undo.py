@@ -18,6 +18,7 @@ from chalicelib.services import audit, positions
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import in_transaction, serialize_on, utcnow
 from chalicelib.services.imports import records
+from chalicelib.services.imports.sources import chunked
 from chalicelib.services.imports.writing import CREATE, POSITIONS, UPDATE
 from chalicelib.settings import Settings
 
@@ -26,8 +27,11 @@ def _changed_since(db: Db, items: list[Document], session: ClientSession) -> lis
     records_now: dict[ObjectId, Document] = {}
     for entity in {i["entity"] for i in items}:
         ids = [i["recordId"] for i in items if i["entity"] == entity and "recordId" in i]
-        found = db[entity].find({"_id": {"$in": ids}}, {"__v": 1, "isDeleted": 1}, session=session)
-        records_now.update({doc["_id"]: doc for doc in found})
+        for chunk in chunked(ids):
+            found = db[entity].find(
+                {"_id": {"$in": chunk}}, {"__v": 1, "isDeleted": 1}, session=session
+            )
+            records_now.update({doc["_id"]: doc for doc in found})
     problems: list[FieldError] = []
     for item in items:
         if item["action"] == POSITIONS:
@@ -53,10 +57,12 @@ def _column_moved_since(
     db: Db, item: Document, created: set[ObjectId], session: ClientSession
 ) -> FieldError | None:
     after = {oid: order for oid, order in item["after"] if oid not in created}
-    members = db[item["entity"]].find(
-        {"_id": {"$in": list(after)}}, {"pipelineOrder": 1}, session=session
-    )
-    now = {m["_id"]: m.get("pipelineOrder") for m in members}
+    now: dict[ObjectId, object] = {}
+    for chunk in chunked(list(after)):
+        members = db[item["entity"]].find(
+            {"_id": {"$in": chunk}}, {"pipelineOrder": 1}, session=session
+        )
+        now.update({m["_id"]: m.get("pipelineOrder") for m in members})
     if now != after:
         return FieldError(
             f"column {item['column']}", "the kanban column was reordered since the import"
@@ -93,10 +99,9 @@ def undo_import(db: Db, import_id: str, actor: Actor, settings: Settings) -> Doc
             by_entity.setdefault(item["entity"], []).append(item)
         for entity, group in by_entity.items():
             gone = [i["recordId"] for i in group if i["action"] == CREATE]
-            if gone:
-                removed += (
-                    db[entity].delete_many({"_id": {"$in": gone}}, session=session).deleted_count
-                )
+            for chunk in chunked(gone):
+                deleted = db[entity].delete_many({"_id": {"$in": chunk}}, session=session)
+                removed += deleted.deleted_count
             for item in group:
                 if item["action"] == UPDATE:
                     db[entity].replace_one(
