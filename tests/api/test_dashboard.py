@@ -28,7 +28,7 @@ def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def fetms(db: Any) -> FetmsFixture:
-    return build_fetms_database(db, teachers=240, indexes=False)
+    return build_fetms_database(db, teachers=200, indexes=False)
 
 
 def reference(db: Any, filters: dict[str, str] | None = None) -> dict[str, Any]:
@@ -97,35 +97,37 @@ def test_the_dashboard_of_a_fetms_database_is_fetms_s_dashboard(
     assert len(ours["candidates"]) == 100
 
 
-@pytest.mark.parametrize(
-    "filters",
-    [
-        {"gender": "male"},
-        {"gender": "Others"},
-        {"gender": "Not Specified"},
-        {"nationality": "Unknown"},
-        {"nationality": "USA"},
-        {"degree": "Not Specified"},
-        {"degree": "bachelor"},
-        {"hiringStatus": "Pending"},
-        {"hiringStatus": "re-hired"},
-        {"salaryRange": "< 60k"},
-        {"salaryRange": "60k - 70k"},
-        {"salaryRange": "80k - 90k"},
-        {"salaryRange": "90k +"},
-        {"salaryRange": "Unspecified"},
-        {"seniority": "1 Year"},
-        {"seniority": "0 Years"},
-        {"seniority": "10+ Years"},
-        {"gender": "Female", "salaryRange": "70k - 80k"},
-    ],
-)
-def test_filters_give_fetms_s_numbers(
-    api: Api, db: Any, fetms: FetmsFixture, filters: dict[str, str]
-) -> None:
-    result = api.get(f"/api/stats/dashboard?{urlencode(filters)}")
-    assert result.status == 200, result.body
-    assert_matches_fetms(result.body, reference(db, filters))
+FILTERS: list[dict[str, str]] = [
+    {"gender": "male"},
+    {"gender": "Others"},
+    {"gender": "Not Specified"},
+    {"nationality": "Unknown"},
+    {"nationality": "USA"},
+    {"degree": "Not Specified"},
+    {"degree": "bachelor"},
+    {"hiringStatus": "Pending"},
+    {"hiringStatus": "re-hired"},
+    {"salaryRange": "< 60k"},
+    {"salaryRange": "60k - 70k"},
+    {"salaryRange": "80k - 90k"},
+    {"salaryRange": "90k +"},
+    {"salaryRange": "Unspecified"},
+    {"seniority": "1 Year"},
+    {"seniority": "0 Years"},
+    {"seniority": "10+ Years"},
+    {"gender": "Female", "salaryRange": "70k - 80k"},
+]
+
+
+def test_filters_give_fetms_s_numbers(api: Api, db: Any, fetms: FetmsFixture) -> None:
+    for filters in FILTERS:
+        result = api.get(f"/api/stats/dashboard?{urlencode(filters)}")
+        assert result.status == 200, (filters, result.body)
+        ours, theirs = result.body, reference(db, filters)
+        try:
+            assert_matches_fetms(ours, theirs)
+        except AssertionError as exc:
+            raise AssertionError(f"filters {filters}: {exc}") from exc
 
 
 def test_project_and_stage_filters(api: Api, db: Any, fetms: FetmsFixture) -> None:

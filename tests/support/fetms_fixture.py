@@ -162,12 +162,16 @@ def build_fetms_database(
         )
     for rule in _rules(day):
         fixture.rule_ids.append(db.alertrules.insert_one(_stamp(rule, tick())).inserted_id)
-    for index in range(12):
-        fixture.school_ids.append(db.schools.insert_one(_school(index, rng, tick())).inserted_id)
+    schools = [_school(index, rng, tick()) for index in range(12)]
+    fixture.school_ids = list(db.schools.insert_many(schools).inserted_ids)
+    docs = []
     for index in range(teachers):
         doc = _teacher(index, rng, fixture, day, tick())
-        fixture.teacher_ids.append(db.teachers.insert_one(doc).inserted_id)
+        doc["_id"] = ObjectId()  # in insertion order, as the driver makes them
+        docs.append(doc)
         fixture.upload_paths.extend(_upload_paths(doc))
+    if docs:
+        fixture.teacher_ids = list(db.teachers.insert_many(docs).inserted_ids)
     return fixture
 
 
