@@ -67,36 +67,29 @@ def _file_import(req: ApiRequest, kind: str) -> dict[str, Any]:
     return run(req.db, record, source, req.actor, _options(req.query), req.settings)
 
 
-@route(
-    bp,
-    "/api/teachers/import",
-    "POST",
-    summary="Import teachers from a CSV or XLSX file (multipart field 'file'); dryRun=true "
-    "reports per row and writes nothing",
-    role="admin",
-    query=ImportFileQuery,
-    response=ImportOut,
-    content_types=MULTIPART,
-    long_running=True,
-)
-def import_teachers(req: ApiRequest) -> dict[str, Any]:
-    return _file_import(req, "teachers")
+def _declare_file_import(kind: str) -> None:
+    """FETMS's ``POST /api/<kind>/import`` (multipart, field ``file``)."""
+
+    def handler(req: ApiRequest) -> dict[str, Any]:
+        return _file_import(req, kind)
+
+    handler.__name__ = f"import_{kind}"
+    route(
+        bp,
+        f"/api/{kind}/import",
+        "POST",
+        summary=f"Import {kind} from a CSV or XLSX file (multipart field 'file'); dryRun=true "
+        "reports per row and writes nothing",
+        role="admin",
+        query=ImportFileQuery,
+        response=ImportOut,
+        content_types=MULTIPART,
+        long_running=True,
+    )(handler)
 
 
-@route(
-    bp,
-    "/api/schools/import",
-    "POST",
-    summary="Import schools from a CSV or XLSX file (multipart field 'file'); dryRun=true "
-    "reports per row and writes nothing",
-    role="admin",
-    query=ImportFileQuery,
-    response=ImportOut,
-    content_types=MULTIPART,
-    long_running=True,
-)
-def import_schools(req: ApiRequest) -> dict[str, Any]:
-    return _file_import(req, "schools")
+for _kind in ("teachers", "schools"):
+    _declare_file_import(_kind)
 
 
 @route(

@@ -8,10 +8,12 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from chalicelib import db
 from chalicelib.jobs import backup
 from chalicelib.migrations import runner
 from chalicelib.services import audit
-from chalicelib.settings import get_settings
+from chalicelib.settings import Settings, get_settings
+from chalicelib.storage import get_s3
 from fetms_cli import target
 from fetms_cli.common import CliError
 from fetms_cli.maintenance import operator_actor
@@ -76,6 +78,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def pre_migration_backup(database: db.Db, s3: Any, settings: Settings, note: str) -> str:
+    """Take the backup ``migrate up`` starts with; returns the line that names it."""
+    manifest = backup.create_backup(
+        database,
+        s3,
+        settings.backups_bucket,
+        app_version=settings.app_version,
+        kind=backup.PRE_MIGRATION,
+        note=note,
+    )
+    return f"backup {manifest['id']} ({manifest['totals']['documents']} documents)"
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     settings = get_settings()
     buckets = (settings.uploads_bucket,) + (() if args.no_backup else (settings.backups_bucket,))
@@ -87,15 +102,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             print("no backup taken (--no-backup)")
             return
         print(f"taking a backup before {len(todo)} migration(s)...")
-        manifest = backup.create_backup(
-            ctx.db,
-            ctx.s3,
-            settings.backups_bucket,
-            app_version=settings.app_version,
-            kind=backup.PRE_MIGRATION,
-            note=f"before {len(todo)} migration(s)",
-        )
-        print(f"backup {manifest['id']} ({manifest['totals']['documents']} documents)")
+        print(pre_migration_backup(ctx.db, ctx.s3, settings, f"before {len(todo)} migration(s)"))
 
     try:
         results = runner.migrate_up(
@@ -133,18 +140,22 @@ def apply_for_local_stack() -> list[str]:
     """``migrate up`` for ``fetms run``: a backup first unless the database is empty; failures are
     returned as lines (the stack starts anyway and reports the pending migrations)."""
     settings = get_settings()
-    ctx = _context()
     out: list[str] = []
-    ctx.log = out.append
+    directory = settings.uploads_import_dir
+    ctx = runner.MigrationContext(  # fetms run's own servers (not a stack file: it writes it)
+        db=db.get_db(),
+        s3=get_s3(),
+        uploads_bucket=settings.uploads_bucket,
+        uploads_dir=Path(directory) if directory else None,
+        log=out.append,
+    )
 
     def take_backup(todo: list[runner.Migration]) -> None:
         if not any(ctx.db[name].estimated_document_count() for name in db.FETMS_COLLECTIONS):
             return
         out.append(f"Taking a backup before {len(todo)} migration(s)...")
-        manifest = backup.create_backup(
-            ctx.db, get_s3(), settings.backups_bucket, app_version=settings.app_version
-        )
-        out.append(f"backup {manifest['id']} ({manifest['totals']['documents']} documents)")
+        note = f"before {len(todo)} migration(s), by fetms run"
+        out.append(pre_migration_backup(ctx.db, ctx.s3, settings, note))
 
     try:
         results = runner.migrate_up(ctx, runner.discover(), before=take_backup)
