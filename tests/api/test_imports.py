@@ -33,7 +33,9 @@ DATA_COLLECTIONS = ("teachers", "schools", "projects", "stages")
 
 
 @pytest.fixture(autouse=True)
-def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fixed_clock(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed "today" once the admin's session is open: a session dated in the past would be
+    removed by the database's TTL monitor during a long test."""
     monkeypatch.setattr("chalicelib.services.common.utcnow", lambda: FIXED_NOW)
 
 
