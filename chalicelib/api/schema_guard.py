@@ -1,4 +1,5 @@
-"""The first authenticated request of a process logs a warning when migrations are pending.
+"""The first authenticated request of a process logs a warning when migrations are pending
+(one read of ``migrations``, at most 0.5 s).
 
 It never refuses a request: the warning (and ``GET /api/health``'s ``migrations``) is how an API
 started on an unmigrated database says so. A failed check (database unreachable) is retried by the
@@ -7,6 +8,7 @@ next request.
 
 from __future__ import annotations
 
+import pymongo
 from chalice.app import Request
 from pymongo.errors import PyMongoError
 
@@ -15,14 +17,18 @@ from chalicelib.api.routing import RouteSpec, add_guard
 from chalicelib.services.actor import Actor
 from chalicelib.services.schema_state import startup_warning
 
+CHECK_SECONDS = 0.5
+
 
 def warn_on_pending_migrations(
     request: Request, spec: RouteSpec, actor: Actor, deps: Dependencies
 ) -> None:
-    if startup_warning.checked:
+    """Public routes are left alone (health reports migrations itself, within its bound)."""
+    if startup_warning.checked or spec.role is None:
         return
     try:
-        startup_warning.check(deps.db)
+        with pymongo.timeout(CHECK_SECONDS):
+            startup_warning.check(deps.db)
     except PyMongoError:
         return
 

@@ -244,6 +244,29 @@ def migrate_up(
     return results
 
 
+def record_baseline(db: Db, migrations: list[Migration], note: str) -> list[Migration]:
+    """Record every pending migration as applied without running it (a new, empty database
+    needs none of them); returns those recorded."""
+    recorded = pending(db, migrations)
+    now = utcnow()
+    for migration in recorded:
+        db[MIGRATIONS].update_one(
+            {"_id": migration.id},
+            {
+                "$set": {
+                    "number": migration.number,
+                    "name": migration.name,
+                    "state": APPLIED,
+                    "appliedAt": now,
+                    "durationMs": 0,
+                    "result": {"baseline": note},
+                }
+            },
+            upsert=True,
+        )
+    return recorded
+
+
 def migrate_down(
     ctx: MigrationContext,
     migrations: list[Migration],

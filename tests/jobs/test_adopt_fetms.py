@@ -50,9 +50,13 @@ def registry_size() -> int:
 
 
 def test_a_fetms_database_shows_mongooses_indexes_before_adoption(
-    fetms_db: tuple[Any, FetmsFixture],
+    fetms_db: tuple[Any, FetmsFixture], capsys: pytest.CaptureFixture[str]
 ) -> None:
     database, _ = fetms_db
+    assert main(["indexes", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "extra       teachers.email_1" in out
+    assert "run `fetms migrate up`" in out, "the way out is named"
     drift = compare_indexes(database)
     extra = sorted(f"{d.collection}.{d.name}" for d in drift if d.problem == "extra")
     # teachers.project_1 is the one Mongoose index we declare as it is.
@@ -224,3 +228,16 @@ def test_make_run_applies_pending_migrations_or_says_what_blocks_them(
     assert "applied 0003_adopt_fetms" in text
     assert "WARNING" not in text
     assert compare_indexes(database) == []
+
+
+def test_make_run_on_a_new_database_records_the_migrations_without_running_them(
+    backups: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fetms_cli import local
+
+    with scratch_database(monkeypatch, "fetms_new_test") as database:
+        text = "\n".join(local.prepare_database())
+        assert "a new database needs none" in text
+        assert schema_state.migration_state(database)["status"] == "current"
+        assert database.projects.count_documents({}) == 0, "0001's programs are not created"
+        assert compare_indexes(database) == []

@@ -137,8 +137,9 @@ def audit_applied(database: db.Db, results: list[runner.RunResult]) -> None:
 
 
 def apply_for_local_stack() -> list[str]:
-    """``migrate up`` for ``fetms run``: a backup first unless the database is empty; failures are
-    returned as lines (the stack starts anyway and reports the pending migrations)."""
+    """``migrate up`` for ``fetms run``: a backup first, then every pending migration; failures
+    are returned as lines (the stack starts anyway and reports the pending migrations). A new,
+    empty database needs none: they are recorded as applied (``record_baseline``)."""
     settings = get_settings()
     out: list[str] = []
     directory = settings.uploads_import_dir
@@ -150,9 +151,17 @@ def apply_for_local_stack() -> list[str]:
         log=out.append,
     )
 
+    if not any(ctx.db[name].estimated_document_count() for name in db.FETMS_COLLECTIONS):
+        recorded = runner.record_baseline(ctx.db, runner.discover(), "a new, empty database")
+        if recorded:
+            out.append(
+                f"Migrations: a new database needs none ({len(recorded)} recorded as applied)"
+            )
+        else:
+            out.append("Migrations: the database is up to date")
+        return out
+
     def take_backup(todo: list[runner.Migration]) -> None:
-        if not any(ctx.db[name].estimated_document_count() for name in db.FETMS_COLLECTIONS):
-            return
         out.append(f"Taking a backup before {len(todo)} migration(s)...")
         note = f"before {len(todo)} migration(s), by fetms run"
         out.append(pre_migration_backup(ctx.db, ctx.s3, settings, note))
