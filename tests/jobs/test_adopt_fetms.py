@@ -208,26 +208,44 @@ def test_fetms_health_fails_while_migrations_are_pending(
     assert "run `fetms migrate up`" in capsys.readouterr().err
 
 
-def test_make_run_applies_pending_migrations_or_says_what_blocks_them(
+def test_make_run_applies_pending_migrations_and_names_what_waits(
     fetms_db: tuple[Any, FetmsFixture], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Without FETMS's uploads folder, 0002 stays pending and the rest is applied: the stack
+    starts on clean indexes and says what is left."""
     from fetms_cli import local
 
     database, fixture = fetms_db
-    lines = local.prepare_database()
-    text = "\n".join(lines)
-    assert "Migration failed:" in text and "--uploads-dir" in text
-    assert "WARNING: The database needs migrations" in text
-    assert "Indexes: not built while migrations are pending" in text
+    text = "\n".join(local.prepare_database())
+    assert "still pending 0002_uploads_to_s3:" in text and "--uploads-dir" in text
+    assert "applied 0003_adopt_fetms" in text
+    assert "WARNING: The database needs migrations this version ships (0002_uploads_to_s3)" in text
+    assert compare_indexes(database) == []
     uploads = write_upload_files(fixture, tmp_path / "backend", leave_out=0)
     monkeypatch.setenv("UPLOADS_IMPORT_DIR", str(uploads))
     from chalicelib.settings import reset_settings
 
     reset_settings()
     text = "\n".join(local.prepare_database())
-    assert "applied 0003_adopt_fetms" in text
+    assert "applied 0002_uploads_to_s3" in text
     assert "WARNING" not in text
-    assert compare_indexes(database) == []
+    assert schema_state.migration_state(database)["status"] == "current"
+
+
+def test_migrate_up_without_the_uploads_folder_adopts_and_leaves_0002_pending(
+    fetms_db: tuple[Any, FetmsFixture], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database, fixture = fetms_db
+    assert main(["migrate", "up", "--no-backup"]) == 0
+    out = capsys.readouterr().out
+    assert "applied 0003_adopt_fetms" in out
+    assert "still pending 0002_uploads_to_s3" in out and "--uploads-dir" in out
+    assert main(["indexes", "check"]) == 0
+    assert schema_state.migration_state(database)["pending"] == ["0002_uploads_to_s3"]
+    uploads = write_upload_files(fixture, tmp_path / "backend")
+    assert main(["migrate", "up", "--no-backup", "--uploads-dir", str(uploads)]) == 0
+    assert "applied 0002_uploads_to_s3" in capsys.readouterr().out
+    assert schema_state.migration_state(database)["status"] == "current"
 
 
 def test_make_run_on_a_new_database_records_the_migrations_without_running_them(

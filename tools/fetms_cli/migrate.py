@@ -116,12 +116,22 @@ def cmd_up(args: argparse.Namespace) -> int:
             "`fetms migrate status` shows what is interrupted, `fetms migrate up` resumes",
             2,
         ) from exc
-    audit_applied(ctx.db, results)
-    if not results:
-        print("nothing to apply: the database is up to date")
-    for result in results:
-        print(f"applied {result.migration.id} in {result.duration_ms} ms")
+    for line in summary_lines(ctx.db, results):
+        print(line)
     return 0
+
+
+def summary_lines(database: db.Db, results: list[runner.RunResult]) -> list[str]:
+    """Audit the applied migrations; one line per migration applied or still pending."""
+    applied = [r for r in results if r.direction == "up"]
+    audit_applied(database, applied)
+    lines = [f"applied {r.migration.id} in {r.duration_ms} ms" for r in applied]
+    lines += [
+        f"still pending {r.migration.id}: {(r.result or {}).get('reason')}"
+        for r in results
+        if r.direction == runner.DEFERRED
+    ]
+    return lines or ["nothing to apply: the database is up to date"]
 
 
 def audit_applied(database: db.Db, results: list[runner.RunResult]) -> None:
@@ -171,11 +181,7 @@ def apply_for_local_stack() -> list[str]:
     except runner.MigrationError as exc:
         out.append(f"Migration failed: {exc}")
         return out
-    audit_applied(ctx.db, results)
-    for result in results:
-        out.append(f"applied {result.migration.id} in {result.duration_ms} ms")
-    if not results:
-        out.append("Migrations: the database is up to date")
+    out.extend(summary_lines(ctx.db, results))
     return out
 
 
