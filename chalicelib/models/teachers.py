@@ -134,6 +134,8 @@ OptStatus = Annotated[DocumentStatus | None, BeforeValidator(_blank_to_none)]
 FreeEmail = Annotated[str, Field(max_length=254)]
 """An e-mail as FETMS stored it: any text (its forms did not check addresses)."""
 RefId = Annotated[ObjectIdStr | None, BeforeValidator(_ref_id)]
+Remarks = Annotated[str, Field(max_length=20_000)]
+"""Free notes: FETMS set no limit; bounded generously (the body limit still applies)."""
 Seniority = Annotated[ShortText | None, BeforeValidator(_seniority), Field(default=None)]
 
 
@@ -241,7 +243,7 @@ class _TeacherFields(StoredEcho):
     middleName: ShortText | None = None
     school: RefId = None
     project: RefId = None
-    remarks: LongText | None = None
+    remarks: Remarks | None = None
     personalInfo: PersonalInfo | None = None
     emergencyContact: EmergencyContact | None = None
     passportDetails: PassportDetails | None = None
