@@ -7,7 +7,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from chalicelib import db
 from chalicelib.db import Document
 from chalicelib.errors import DomainError
 from chalicelib.services.imports import operations, records
@@ -16,6 +15,7 @@ from chalicelib.services.imports.running import Options
 from chalicelib.services.imports.sources import Source, from_path
 from chalicelib.services.imports.undo import undo_import
 from chalicelib.settings import Settings, get_settings
+from fetms_cli import target
 from fetms_cli.common import CliError, Progress
 from fetms_cli.maintenance import operator_actor
 
@@ -65,7 +65,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"import_max_rows": args.max_rows})
     options = Options(on_error=args.on_error, encoding=args.encoding)
     source = from_path(args.file)
-    database = db.get_db()
+    if not args.dry_run:
+        target.announce(f"import the {args.kind} of {args.file.name}")
+    database = target.database()
     actor = operator_actor()
     try:
         total = _count_rows(source, options, settings)
@@ -120,8 +122,9 @@ def _print_report(report: Document) -> None:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
+    target.announce(f"undo import {args.import_id}")
     try:
-        report = undo_import(db.get_db(), args.import_id, operator_actor(), get_settings())
+        report = undo_import(target.database(), args.import_id, operator_actor(), get_settings())
     except DomainError as exc:
         _print_problem(exc)
         return 1
@@ -134,7 +137,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    page = records.list_records(db.get_db(), kind=args.kind, limit=args.limit, offset=0)
+    page = records.list_records(target.database(), kind=args.kind, limit=args.limit, offset=0)
     print(f"{'ID':<26} {'KIND':<9} {'STATUS':<16} {'WHEN':<20} {'BY':<24} FILE")
     for item in page.items:
         when = item["createdAt"].strftime("%Y-%m-%d %H:%M")
@@ -147,7 +150,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     try:
-        record = records.get_record(db.get_db(), args.import_id)
+        record = records.get_record(target.database(), args.import_id)
     except DomainError as exc:
         raise CliError(exc.detail) from exc
     for key in ("kind", "fileName", "status", "createdBy", "createdAt", "appliedBy", "appliedAt"):
