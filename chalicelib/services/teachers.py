@@ -43,6 +43,7 @@ from chalicelib.services.common import (
     unflatten,
     versioned_update,
 )
+from chalicelib.services.expiry import is_expired
 from chalicelib.services.pipeline import record_stage_move, stage_history_entry
 from chalicelib.services.positions import UNCATEGORIZED_STAGE
 
@@ -312,10 +313,11 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
 
 def document_status(file_path: Any, expiry: Any, now: datetime) -> str:
     """A core document's status, always derived (never taken from a client): ``missing``
-    without a file, ``expired`` past its expiry date, else ``valid`` (as the vault view)."""
+    without a file, ``expired`` when its expiry is on or before today (the one rule of
+    ``services/expiry.py``, as the vault view), else ``valid``."""
     if not file_path:
         return "missing"
-    if isinstance(expiry, datetime) and expiry < now:
+    if isinstance(expiry, datetime) and is_expired(expiry, now):
         return "expired"
     return "valid"
 

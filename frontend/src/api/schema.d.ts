@@ -3382,6 +3382,7 @@ export interface components {
             expiryDate?: string | null;
             /**
              * Status
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             status?: unknown;
