@@ -367,3 +367,13 @@ def test_expiry_service_for_the_alert_metrics_job(db: Any) -> None:
     assert report.items["other"][0]["field"] == "visaDetails"
     assert report.teachers == 4
     assert expiry.expiry_counts(db, [], FIXED_NOW)["passport"] == {"expired": 0, "expiring": 0}
+
+
+def test_viewers_get_candidates_salary_masked(api: Api, api_as: Any, db: Any) -> None:
+    db.teachers.insert_one(
+        teacher_doc(contractDetails={"salary": 65000, "senioritySalary": "2 Years"})
+    )
+    ours = api.get("/api/stats/dashboard").body["candidates"][0]
+    assert (ours["salary"], ours["seniority"]) == (65000, "2 Years")
+    theirs = api_as("viewer").get("/api/stats/dashboard").body["candidates"][0]
+    assert (theirs["salary"], theirs["seniority"]) == ("***", "2 Years")
