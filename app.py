@@ -10,10 +10,12 @@ from chalicelib.api import (
     documents,
     guards,
     health,
+    imports,
     middleware,
     openapi,
     pipeline,
     projects,
+    schema_guard,
     schools,
     stages,
     stats,
@@ -34,6 +36,7 @@ app.api.binary_types = [
 middleware.install(app)
 maintenance_guard.install()
 guards.install()
+schema_guard.install()
 for blueprint_module in (
     authorizer,
     health,
@@ -49,6 +52,7 @@ for blueprint_module in (
     pipeline,
     stats,
     documents,
+    imports,
 ):
     app.register_blueprint(blueprint_module.bp)
 

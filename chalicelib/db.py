@@ -34,6 +34,8 @@ RATE_LIMITS = "ratelimits"
 UPLOADS = "uploads"
 SESSIONS = "sessions"
 LOGIN_THROTTLE = "loginthrottle"
+DELETED_STAGES = "deletedstages"
+IMPORT_ITEMS = "importitems"
 
 ALL_COLLECTIONS = (
     TEACHERS,
@@ -52,6 +54,21 @@ ALL_COLLECTIONS = (
     UPLOADS,
     SESSIONS,
     LOGIN_THROTTLE,
+    DELETED_STAGES,
+    IMPORT_ITEMS,
+)
+
+# Collections an original FETMS database may hold: adopting one reconciles their indexes.
+# (The e-mail collections belong to FETMS's mail feature, which this system does not use.)
+FETMS_COLLECTIONS = (
+    TEACHERS,
+    SCHOOLS,
+    PROJECTS,
+    STAGES,
+    ALERT_RULES,
+    "emailconfigs",
+    "emailtemplates",
+    "emaillogs",
 )
 
 CASE_INSENSITIVE = Collation(locale="en", strength=2)
@@ -119,6 +136,11 @@ INDEXES.add(
     IndexSpec("actor_at", (("actor", 1), ("at", -1))),
     IndexSpec("at_-1", (("at", -1),)),
 )
+INDEXES.add(
+    IMPORTS,
+    IndexSpec("kind_createdAt", (("kind", 1), ("createdAt", -1))),
+)
+INDEXES.add(IMPORT_ITEMS, IndexSpec("importId_row", (("importId", 1), ("row", 1))))
 INDEXES.add(
     TEACHERS,
     IndexSpec(

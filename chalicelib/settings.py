@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     download_url_expiry_seconds: int = Field(default=300, ge=30, le=3600)
     zip_spool_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
+    # Spreadsheet imports (teachers, schools): files through the API (multipart up to
+    # INLINE_UPLOAD_MAX_BYTES, presigned S3 uploads up to IMPORT_MAX_BYTES), rows per file, and
+    # the database budget of one import request (API Gateway answers after 29 s).
+    import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    import_max_rows: int = Field(default=5000, ge=1, le=100_000)
+    import_timeout_ms: int = Field(default=25000, ge=1000, le=900_000)
+
     # Operations jobs (backups, notices)
     backup_hour_utc: int = Field(default=2, ge=0, le=23)
     backup_minute_utc: int = Field(default=0, ge=0, le=59)

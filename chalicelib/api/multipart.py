@@ -33,8 +33,11 @@ def presigned_hint(teacher_id: str) -> str:
     )
 
 
-def parse_form(request: Request, *, max_file_bytes: int, teacher_id: str) -> Form:
-    """Parse a multipart body; 413 (naming the presigned flow) when it is too large to inline."""
+def parse_form(
+    request: Request, *, max_file_bytes: int, teacher_id: str = "{id}", hint: str | None = None
+) -> Form:
+    """Parse a multipart body; 413 (naming the presigned flow, or ``hint``) when it is too large
+    to inline."""
     content_type = str(request.headers.get("content-type") or "")
     if not content_type.lower().startswith("multipart/form-data"):
         raise UnsupportedMediaType(detail="Send the file as multipart/form-data")
@@ -42,7 +45,7 @@ def parse_form(request: Request, *, max_file_bytes: int, teacher_id: str) -> For
     too_large = PayloadTooLarge(
         detail=(
             f"Files larger than {max_file_bytes} bytes cannot be sent through this route; "
-            + presigned_hint(teacher_id)
+            + (hint or presigned_hint(teacher_id))
         )
     )
     declared = str(request.headers.get("content-length") or "")

@@ -65,6 +65,7 @@ class RouteSpec:
     content_types: tuple[str, ...] = (JSON_CONTENT_TYPE,)
     raw_response: bool = False
     expensive: bool = False
+    long_running: bool = False
 
 
 ROUTES: list[RouteSpec] = []
@@ -153,10 +154,12 @@ def route(
     content_types: tuple[str, ...] = (JSON_CONTENT_TYPE,),
     raw_response: bool = False,
     expensive: bool = False,
+    long_running: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route. ``role=None`` makes it public; ``expensive`` reads (exports, zips)
     count against ``EXPENSIVE_READS_PER_MINUTE_PER_USER`` (so do pages above
-    ``EXPENSIVE_PAGE_SIZE``)."""
+    ``EXPENSIVE_PAGE_SIZE``); ``long_running`` routes (imports) get ``IMPORT_TIMEOUT_MS`` as
+    their database budget instead of ``MONGO_REQUEST_TIMEOUT_MS``."""
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
         spec = RouteSpec(
@@ -175,6 +178,7 @@ def route(
             content_types=content_types,
             raw_response=raw_response,
             expensive=expensive,
+            long_running=long_running,
         )
         ROUTES.append(spec)
 
@@ -240,6 +244,8 @@ def _database_budget(spec: RouteSpec, settings: Settings) -> float:
     timeout_ms = (
         settings.mongo_timeout_ms if spec.role is None else settings.mongo_request_timeout_ms
     )
+    if spec.long_running:
+        timeout_ms = settings.import_timeout_ms
     return timeout_ms / 1000
 
 

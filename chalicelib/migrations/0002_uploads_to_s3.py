@@ -111,6 +111,18 @@ def _move(
     return key
 
 
+def ready(ctx: MigrationContext) -> str | None:
+    """Deferred (left pending) while teachers reference FETMS files and no folder is given."""
+    total_refs = ctx.db[TEACHERS].count_documents(legacy_query())
+    source = _source_dir(ctx)
+    if total_refs and (source is None or not source.is_dir()):
+        return (
+            f"{total_refs} teachers reference FETMS uploads/ files: run `fetms migrate up "
+            "--uploads-dir DIR` (FETMS backend/uploads) or set UPLOADS_IMPORT_DIR"
+        )
+    return None
+
+
 def up(ctx: MigrationContext) -> Document:
     db = ctx.db
     teachers = db[TEACHERS]

@@ -1,7 +1,9 @@
 """The migration runner: discovery, lock, records, up/down, and new-file scaffolding.
 
 A migration is a module ``NNNN_name.py`` in this package with ``up(ctx) -> dict | None`` and
-optionally ``down(ctx) -> dict | None``; ``ctx`` is a :class:`MigrationContext` (``ctx.db`` is the
+optionally ``down(ctx) -> dict | None`` and ``ready(ctx) -> str | None`` (a migration that needs
+something from the operator — FETMS's uploads folder — says what, and is deferred: it stays pending
+while the later ones run); ``ctx`` is a :class:`MigrationContext` (``ctx.db`` is the
 database). Migrations must be idempotent: each one is recorded as ``running`` before it starts and
 ``applied`` when it finishes, so one interrupted by a crash is shown as ``interrupted`` and is
 simply run again by the next ``fetms migrate up``.
@@ -41,6 +43,7 @@ LOCK_TTL = timedelta(minutes=15)
 APPLIED = "applied"
 RUNNING = "running"
 REVERTED = "reverted"
+DEFERRED = "deferred"
 
 
 class MigrationError(Exception):
@@ -79,6 +82,12 @@ class Migration:
     @property
     def reversible(self) -> bool:
         return callable(getattr(self.module, "down", None))
+
+    def waiting_for(self, ctx: MigrationContext) -> str | None:
+        """What a deferrable migration still needs from the operator (its ``ready(ctx)``), or
+        None when it can run. A deferred migration stays pending; later ones still run."""
+        ready = getattr(self.module, "ready", None)
+        return ready(ctx) if callable(ready) else None
 
 
 def discover(package: str = PACKAGE) -> list[Migration]:
@@ -207,6 +216,11 @@ def migrate_up(
             before(todo)
         for migration in todo:
             _refresh_lock(db, owner)
+            waiting_for = migration.waiting_for(ctx)
+            if waiting_for is not None:
+                ctx.log(f"deferred {migration.id}: {waiting_for}")
+                results.append(RunResult(migration, DEFERRED, 0, {"reason": waiting_for}))
+                continue
             started_at = utcnow()
             db[MIGRATIONS].update_one(
                 {"_id": migration.id},
@@ -242,6 +256,29 @@ def migrate_up(
             )
             results.append(RunResult(migration, "up", duration_ms, result))
     return results
+
+
+def record_baseline(db: Db, migrations: list[Migration], note: str) -> list[Migration]:
+    """Record every pending migration as applied without running it (a new, empty database
+    needs none of them); returns those recorded."""
+    recorded = pending(db, migrations)
+    now = utcnow()
+    for migration in recorded:
+        db[MIGRATIONS].update_one(
+            {"_id": migration.id},
+            {
+                "$set": {
+                    "number": migration.number,
+                    "name": migration.name,
+                    "state": APPLIED,
+                    "appliedAt": now,
+                    "durationMs": 0,
+                    "result": {"baseline": note},
+                }
+            },
+            upsert=True,
+        )
+    return recorded
 
 
 def migrate_down(

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from chalicelib.models.base import InputModel, RequiredName, _to_utc_datetime
 from chalicelib.models.common import StoredOut
+from chalicelib.models.echo import Ignored, StoredEcho
 
 MAX_DAYS = 3650
 
@@ -58,8 +59,14 @@ class AlertRuleCreate(InputModel):
         return value
 
 
-class AlertRuleUpdate(InputModel):
-    """Partial update; ``value`` is re-checked against the (new or stored) condition type."""
+class AlertRuleUpdate(StoredEcho):
+    """Partial update; ``value`` is re-checked against the (new or stored) condition type.
+    FETMS's mail fields (``emailEnabled``, ``emailTemplateId``, ``lastTriggeredAt``) are echoed
+    by clients and ignored: this system sends its own digest (expiry notices)."""
+
+    emailEnabled: Ignored = None
+    emailTemplateId: Ignored = None
+    lastTriggeredAt: Ignored = None
 
     name: RequiredName | None = None
     documentType: DocumentType | None = None

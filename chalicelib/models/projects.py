@@ -6,6 +6,7 @@ from pydantic import Field, field_validator
 
 from chalicelib.models.base import InputModel, LongText, QueryModel, RequiredName
 from chalicelib.models.common import StoredOut
+from chalicelib.models.echo import Ignored, StoredEcho
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 
@@ -22,8 +23,11 @@ class ProjectCreate(InputModel):
         return value.upper()
 
 
-class ProjectUpdate(InputModel):
-    """Any subset of the editable fields; ``code`` is immutable (sending a different one fails)."""
+class ProjectUpdate(StoredEcho):
+    """Any subset of the editable fields; ``code`` is immutable (sending a different one fails).
+    ``isActive`` changes only through archive/restore: echoed, it is ignored."""
+
+    isActive: Ignored = None
 
     name: RequiredName | None = None
     code: str | None = Field(default=None, max_length=32)

@@ -1,13 +1,19 @@
-"""Schools where teachers are placed."""
+"""Schools where teachers are placed.
+
+Write bodies accept what ``GET /api/schools/{id}`` returns (``_id``, timestamps, ``__v``,
+soft-delete marks, ``employedTeachers``): those are ignored. ``contact.email`` is free text, as
+FETMS stored it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import EmailStr, Field
+from pydantic import Field
 
-from chalicelib.models.base import InputModel, QueryModel, RequiredName, ShortText
+from chalicelib.models.base import InputModel, LongText, QueryModel, RequiredName, ShortText
 from chalicelib.models.common import SoftDeletableOut
+from chalicelib.models.echo import Ignored, StoredEcho
 
 
 class SchoolName(InputModel):
@@ -21,8 +27,8 @@ class SchoolNamePatch(InputModel):
 
 
 class SchoolAddress(InputModel):
-    chinese: ShortText | None = None
-    english: ShortText | None = None
+    chinese: LongText | None = None
+    english: LongText | None = None
 
 
 class SchoolPrincipal(InputModel):
@@ -33,7 +39,7 @@ class SchoolPrincipal(InputModel):
 class SchoolContact(InputModel):
     name: ShortText | None = None
     position: ShortText | None = None
-    email: EmailStr | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
     phone: ShortText | None = None
 
 
@@ -44,8 +50,10 @@ class SchoolCreate(InputModel):
     contact: SchoolContact | None = None
 
 
-class SchoolUpdate(InputModel):
+class SchoolUpdate(StoredEcho):
     """Partial update: nested sections merge field by field."""
+
+    employedTeachers: Ignored = None
 
     name: SchoolNamePatch | None = None
     address: SchoolAddress | None = None

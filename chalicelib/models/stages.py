@@ -6,6 +6,7 @@ from pydantic import Field
 
 from chalicelib.models.base import InputModel, ObjectIdStr, RequiredName
 from chalicelib.models.common import StoredOut
+from chalicelib.models.echo import Ignored, StoredEcho
 
 
 class StageCreate(InputModel):
@@ -15,9 +16,12 @@ class StageCreate(InputModel):
     )
 
 
-class StageUpdate(InputModel):
+class StageUpdate(StoredEcho):
+    """Rename or flag a stage; ``order`` changes only through the reorder route (ignored here)."""
+
     title: RequiredName | None = None
     isEmployed: bool | None = None
+    order: Ignored = None
 
 
 class StageOrderItem(InputModel):

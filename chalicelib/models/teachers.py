@@ -1,10 +1,17 @@
 """Teachers: the full FETMS profile, its partial update, list/export filters and outputs.
 
 Conventions for FETMS form compatibility: an empty string sent for a date, a number or an enum
-means "no value" (``None``); numeric strings are accepted for salaries. File paths
-(``documents.*.filePath``, ``profilePicture``, ``documentBoxes``, ``otherDocuments``) and server
-fields (``_id``, ``__v``, timestamps, ``stageHistory``...) may be echoed back by a client that
-sends a whole loaded teacher, but they are ignored: only the documents routes write them.
+means "no value" (``None``); numeric strings are accepted for salaries. File paths and upload
+metadata (``documents.*.filePath/fileName/contentType/size/uploadedAt``, ``profilePicture``,
+``documentBoxes``, ``otherDocuments``, ``documentHistory``) and server fields (``_id``, ``__v``,
+timestamps, ``stageHistory``...) may be echoed back by a client that sends a whole loaded
+teacher, but they are ignored: only the documents routes write them.
+
+Every value the original FETMS schema could store is valid input (issue 13): free-text gender
+(its form offers ``Others``), free-text ``emergencyContact.email``, any hiring status text (the
+two known ones are normalised), any e-mail text on update (new teachers still need a valid
+address: it is how imports find them), negative salaries, seniority as text. What stays stricter
+guards the database: types, sizes, operator keys, control characters.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from chalicelib.models.base import (
     UtcDateTime,
 )
 from chalicelib.models.common import SoftDeletableOut
+from chalicelib.models.echo import Ignored, StoredEcho
 
 MAX_SALARY = 100_000_000
 MAX_REORDER = 1000
@@ -36,9 +44,11 @@ class HiringStatus(StrEnum):
 
 
 class Gender(StrEnum):
+    """The values forms offer (FETMS: Male / Female / Others); any short text is stored."""
+
     MALE = "Male"
     FEMALE = "Female"
-    OTHER = "Other"
+    OTHERS = "Others"
 
 
 class DocumentStatus(StrEnum):
@@ -75,6 +85,30 @@ def _number(value: Any) -> Any:
     return value
 
 
+_HIRING_SPELLINGS = {
+    "newlyhired": HiringStatus.NEWLY_HIRED.value,
+    "rehired": HiringStatus.RE_HIRED.value,
+}
+
+
+def _hiring_status(value: Any) -> Any:
+    """The two FETMS values in any spelling (``Re-hired`` → ``Re-Hired``); other text as sent."""
+    value = _blank_to_none(value)
+    if isinstance(value, str):
+        key = "".join(ch for ch in value.lower() if ch.isalpha())
+        return _HIRING_SPELLINGS.get(key, value.strip())
+    return value
+
+
+def _seniority(value: Any) -> Any:
+    """FETMS stores seniority as text (``"3 Years"``); a number becomes its text."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
 def _ref_id(value: Any) -> Any:
     """A reference sent as an id, ``""``/null (none) or a populated object with ``_id``."""
     value = _blank_to_none(value)
@@ -85,17 +119,24 @@ def _ref_id(value: Any) -> Any:
 
 OptDate = Annotated[UtcDateTime | None, BeforeValidator(_blank_to_none)]
 Money = Annotated[
-    Annotated[float | int, Field(ge=0, le=MAX_SALARY)] | None,
+    Annotated[float | int, Field(ge=-MAX_SALARY, le=MAX_SALARY)] | None,
     BeforeValidator(_number),
 ]
-OptHiring = Annotated[HiringStatus | None, BeforeValidator(_blank_to_none)]
-OptGender = Annotated[Gender | None, BeforeValidator(_blank_to_none)]
+OptHiring = Annotated[
+    Annotated[str, Field(max_length=50, examples=[h.value for h in HiringStatus])] | None,
+    BeforeValidator(_hiring_status),
+]
+OptGender = Annotated[
+    Annotated[str, Field(max_length=50, examples=[g.value for g in Gender])] | None,
+    BeforeValidator(_blank_to_none),
+]
 OptStatus = Annotated[DocumentStatus | None, BeforeValidator(_blank_to_none)]
-OptEmail = Annotated[EmailStr | None, BeforeValidator(_blank_to_none)]
+FreeEmail = Annotated[str, Field(max_length=254)]
+"""An e-mail as FETMS stored it: any text (its forms did not check addresses)."""
 RefId = Annotated[ObjectIdStr | None, BeforeValidator(_ref_id)]
-Seniority = Annotated[Annotated[str, Field(max_length=50)] | int | None, Field(default=None)]
-Ignored = Annotated[Any, Field(default=None, exclude=True)]
-"""Accepted so a client may echo a loaded teacher back; never written."""
+Remarks = Annotated[str, Field(max_length=20_000)]
+"""Free notes: FETMS set no limit; bounded generously (the body limit still applies)."""
+Seniority = Annotated[ShortText | None, BeforeValidator(_seniority), Field(default=None)]
 
 
 class Nationality(InputModel):
@@ -124,7 +165,7 @@ class EmergencyContact(InputModel):
     name: ShortText | None = None
     relationship: ShortText | None = None
     phone: ShortText | None = None
-    email: OptEmail = None
+    email: FreeEmail | None = None
 
 
 class PassportDetails(InputModel):
@@ -182,7 +223,11 @@ class CoreDocument(InputModel):
     # Derived by the server from the file and the expiry date; echoed values are ignored.
     status: Ignored = None
     filePath: Ignored = None
-    # Echoed by clients that send back a loaded teacher (upload metadata); ignored.
+    # Upload metadata written by the documents routes, echoed by clients; ignored.
+    fileName: Ignored = None
+    contentType: Ignored = None
+    size: Ignored = None
+    uploadedAt: Ignored = None
     uploadDate: Ignored = None
     originalName: Ignored = None
 
@@ -194,11 +239,11 @@ class Documents(InputModel):
     workPermit: CoreDocument | None = None
 
 
-class _TeacherFields(InputModel):
+class _TeacherFields(StoredEcho):
     middleName: ShortText | None = None
     school: RefId = None
     project: RefId = None
-    remarks: LongText | None = None
+    remarks: Remarks | None = None
     personalInfo: PersonalInfo | None = None
     emergencyContact: EmergencyContact | None = None
     passportDetails: PassportDetails | None = None
@@ -213,17 +258,11 @@ class _TeacherFields(InputModel):
     # Server-managed fields a client may echo back; never written from a request.
     # (Positions change only through the pipeline reorder, which keeps them contiguous.)
     pipelineOrder: Ignored = None
-    id: Ignored = Field(default=None, alias="_id", exclude=True)
-    version: Ignored = Field(default=None, alias="__v", exclude=True)
-    createdAt: Ignored = None
-    updatedAt: Ignored = None
     profilePicture: Ignored = None
     documentBoxes: Ignored = None
     otherDocuments: Ignored = None
+    documentHistory: Ignored = None
     stageHistory: Ignored = None
-    isDeleted: Ignored = None
-    deletedAt: Ignored = None
-    deletedBy: Ignored = None
 
 
 class TeacherCreate(_TeacherFields):
@@ -237,7 +276,7 @@ class TeacherUpdate(_TeacherFields):
 
     firstName: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     lastName: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    email: EmailStr | None = None
+    email: Annotated[str, Field(min_length=1, max_length=254)] | None = None
 
 
 class PipelineReorder(InputModel):
@@ -285,7 +324,8 @@ class TeacherFilterQuery(QueryModel):
     salaryRange: str | None = Field(
         default=None,
         max_length=50,
-        description="A dashboard salary label: '60000-70000' ([a, b)), '80000+' or 'Unspecified'.",
+        description="A dashboard salary label ('< 60k', '60k - 70k', '90k +', 'Unspecified') or "
+        "a range: '60000-70000' ([a, b)), '90k+', '<60k'.",
     )
     search: str | None = Field(default=None, max_length=200)
     sort: SortField = "createdAt"
@@ -304,6 +344,10 @@ class TeacherListQuery(TeacherFilterQuery):
 
 class TeacherExportQuery(TeacherFilterQuery):
     format: Literal["csv", "xlsx"] = "csv"
+    headers: Literal["paths", "labels"] = Field(
+        default="paths",
+        description="Column headers: FETMS's dot-notation paths, or human labels (both import).",
+    )
 
 
 class PipelineQuery(QueryModel):
@@ -571,24 +615,40 @@ class ReorderOut(OutputModel):
 class DashboardKpi(OutputModel):
     totalTeachers: int
     activeSchools: int
-    inRecruitment: int
-    actionsNeeded: int
+    inRecruitment: int = Field(description="Teachers not in an employed stage.")
+    actionsNeeded: int = Field(
+        description="FETMS's count: upcoming (teacher, active rule) alerts, "
+        "today < expiry ≤ the rule's threshold."
+    )
+    teachersNeedingAction: int = Field(
+        description="Distinct teachers with a document expiring within a rule's window or "
+        "already expired."
+    )
 
 
 class DashboardOut(OutputModel):
-    """FETMS dashboard shape plus ``expiryCounts`` and ``candidatesTotal``."""
+    """FETMS dashboard shape plus ``expired``, ``expiryCounts`` and ``candidatesTotal``."""
 
     kpi: DashboardKpi
     expiry: dict[str, list[dict[str, Any]]] = Field(
-        description="Flagged documents per type (arc, workPermit, passport, teachingLicense, "
-        "other), most urgent first, at most 100 each."
+        description="Upcoming alerts, one per (teacher, active rule), in FETMS's shape "
+        "{teacherId, firstName, lastName, profilePicture, ruleName, documentType, expiryDate, "
+        "type: EXPIRY} plus ours; keys arc, workPermit, passport, other (FETMS) and "
+        "teachingLicense; soonest first, at most 1000 per key (expiryCounts is exact)."
+    )
+    expired: dict[str, list[dict[str, Any]]] = Field(
+        description="Expired documents (expiry on or before today) on fields an active rule "
+        "watches, one per document (type: EXPIRED), most recent first; same keys."
     )
     expiryCounts: dict[str, dict[str, int]] = Field(
-        description="Per type: how many flagged documents are expired / expiring."
+        description="Per key: expiring (upcoming alerts) and expired (documents), exact."
     )
     charts: dict[str, list[dict[str, Any]]] = Field(
-        description="pipeline, nationality, gender, education, salary, hiringStatus, seniority: "
-        "entries {name, value, count}."
+        description="pipeline ({name, value, count, id, stageId, color}), nationality, gender, "
+        "education, salary, hiringStatus, seniority: entries {name, value, count}."
     )
-    candidates: list[dict[str, Any]] = Field(description="Newest 100 teachers in recruitment.")
-    candidatesTotal: int
+    candidates: list[dict[str, Any]] = Field(
+        description="The first 100 filtered teachers in creation order (FETMS's rows): "
+        "pipelineStage is the stage title; salary, seniority, stageId and more."
+    )
+    candidatesTotal: int = Field(description="How many teachers the candidates come from.")

@@ -8,6 +8,7 @@ from pydantic import EmailStr, Field
 
 from chalicelib.models.base import CLOSED, InputModel, OutputModel, QueryModel, RequiredName
 from chalicelib.models.common import StoredOut
+from chalicelib.models.echo import Ignored, StoredEcho
 
 
 class Role(StrEnum):
@@ -59,10 +60,14 @@ class UserCreate(InputModel):
     )
 
 
-class UserUpdate(InputModel):
+class UserUpdate(StoredEcho):
+    """Name, role or active flag; the e-mail and login times echoed by clients are ignored."""
+
     name: RequiredName | None = None
     role: Role | None = None
     active: bool | None = None
+    email: Ignored = None
+    lastLoginAt: Ignored = None
 
 
 class UserListQuery(QueryModel):

@@ -1,4 +1,7 @@
-"""Alert rules on expiring documents: list, create, patch (value re-checked), soft delete."""
+"""Alert rules on expiring documents: list, create, patch (value re-checked), soft delete.
+
+A deleted rule keeps its document (``isDeleted``) and becomes inactive, so an original FETMS
+reading the same database (``isActive: true``) ignores it too."""
 
 from __future__ import annotations
 
@@ -38,8 +41,9 @@ def list_rules(db: Db, *, limit: int, offset: int, active_only: bool = False) ->
 
 
 def active_rules(db: Db) -> list[Document]:
-    """Every active rule (used by the dashboard and the alert jobs)."""
-    return list(db[ALERT_RULES].find({**NOT_DELETED, "isActive": {"$ne": False}}))
+    """Every active rule (used by the dashboard and the alert jobs): ``isActive: true``, as FETMS
+    reads them."""
+    return list(db[ALERT_RULES].find({**NOT_DELETED, "isActive": True}))
 
 
 def create_rule(db: Db, data: AlertRuleCreate, actor: Actor) -> Document:
@@ -74,6 +78,7 @@ def update_rule(
         {"$set": changes},
         expected_version=expected_version,
         what=WHAT,
+        only_changes=True,
     )
 
 
@@ -83,7 +88,15 @@ def delete_rule(db: Db, rule_id: str, actor: Actor, expected_version: int | None
         actor,
         ALERT_RULES,
         {"_id": parse_object_id(rule_id), **NOT_DELETED},
-        {"$set": {"isDeleted": True, "deletedAt": utcnow(), "deletedBy": actor.email}},
+        # isActive false too: FETMS reads every rule with isActive true, deleted or not.
+        {
+            "$set": {
+                "isDeleted": True,
+                "isActive": False,
+                "deletedAt": utcnow(),
+                "deletedBy": actor.email,
+            }
+        },
         expected_version=expected_version,
         what=WHAT,
         action="delete",

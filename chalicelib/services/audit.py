@@ -10,7 +10,15 @@ from pymongo.client_session import ClientSession
 
 from chalicelib.db import AUDIT_LOG, Db, Document
 from chalicelib.services.actor import Actor
-from chalicelib.services.common import Page, find_page, in_transaction, utcnow, versioned_update
+from chalicelib.services.common import (
+    Page,
+    check_version,
+    effective_changes,
+    find_page,
+    in_transaction,
+    utcnow,
+    versioned_update,
+)
 
 MASK = "***"
 # Field names (last path segment, case-insensitive) whose values never enter the audit log.
@@ -94,7 +102,22 @@ def record(
     Pass the ``session`` of the transaction that makes the change, so that the change and its
     entry commit together (``common.in_transaction``).
     """
-    entry: Document = {
+    made = entry(actor, action, entity, entity_id, before=before, after=after, details=details)
+    db[AUDIT_LOG].insert_one(made, session=session)
+
+
+def entry(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: ObjectId | str | None,
+    *,
+    before: Document | None = None,
+    after: Document | None = None,
+    details: Document | None = None,
+) -> Document:
+    """One audit entry, not yet written (bulk writers insert many at once)."""
+    made: Document = {
         "at": utcnow(),
         "actor": actor.email,
         "actorId": actor.user_id,
@@ -106,10 +129,10 @@ def record(
         "clientAddress": actor.client_address,
     }
     if before is not None or after is not None:
-        entry["changes"] = diff(before, after)
+        made["changes"] = diff(before, after)
     if details:
-        entry["details"] = {k: mask(k, v) for k, v in details.items()}
-    db[AUDIT_LOG].insert_one(entry, session=session)
+        made["details"] = {k: mask(k, v) for k, v in details.items()}
+    return made
 
 
 def list_entries(
@@ -173,15 +196,27 @@ def audited_update(
     expected_version: int | None,
     what: str,
     action: str = "update",
+    only_changes: bool = False,
 ) -> Document:
-    """``versioned_update`` and its audit entry (field-level diff) in one transaction."""
+    """``versioned_update`` and its audit entry (field-level diff) in one transaction.
+
+    ``only_changes`` (for ``{"$set": …}`` updates sent by clients): values equal to the stored
+    ones are dropped (``common.effective_changes``); when nothing is left, nothing is written —
+    no version bump, no audit entry — and the stored record is returned (``If-Match`` still
+    checked)."""
 
     def write(session: ClientSession) -> Document:
         before = db[collection].find_one(query, session=session)
+        wanted = update
+        if only_changes and before is not None and set(update) == {"$set"}:
+            wanted = {"$set": effective_changes(before, update["$set"])}
+            if not wanted["$set"]:
+                check_version(before, expected_version, what)
+                return before
         after = versioned_update(
             db[collection],
             query,
-            update,
+            wanted,
             expected_version=expected_version,
             what=what,
             session=session,

@@ -162,16 +162,20 @@ def versioned_update(
     raise Conflict(detail=f"{what} changed at the same time; reload and try again")
 
 
-def in_transaction(db: Db, work: Callable[[ClientSession], T]) -> T:
+def in_transaction(
+    db: Db, work: Callable[[ClientSession], T], *, timeout_ms: int | None = None
+) -> T:
     """Run ``work(session)`` as one MongoDB transaction: all of its writes commit, or none.
 
     Transient failures (a write conflict with a concurrent transaction, a primary step-down) are
     retried with backoff by the driver, within ``MONGO_TRANSACTION_TIMEOUT_MS``; past that the
     caller gets 409. An unreachable database is not retried here: it surfaces at once as
     ``ConnectionFailure`` (503). ``work`` may run more than once, so it must only touch MongoDB
-    through ``session`` and have no other side effects.
+    through ``session`` and have no other side effects. ``timeout_ms`` replaces
+    ``MONGO_TRANSACTION_TIMEOUT_MS`` for long writes (imports).
     """
     settings = get_settings()
+    budget_ms = timeout_ms or settings.mongo_transaction_timeout_ms
 
     def attempt(session: ClientSession) -> T:
         try:
@@ -181,7 +185,7 @@ def in_transaction(db: Db, work: Callable[[ClientSession], T]) -> T:
 
     try:
         with (
-            pymongo.timeout(settings.mongo_transaction_timeout_ms / 1000),
+            pymongo.timeout(budget_ms / 1000),
             db.client.start_session() as session,
         ):
             return session.with_transaction(attempt)
@@ -239,3 +243,92 @@ def flatten_for_set(prefix: str, value: Any, out: Document | None = None) -> Doc
     else:
         result[prefix] = value
     return result
+
+
+def effective_changes(current: Document, changes: Document) -> Document:
+    """The dotted ``$set`` entries of ``changes`` that differ from what ``current`` stores.
+
+    A client that sends back what it loaded (every form does) changes nothing, so nothing is
+    written, no version is bumped and no rule re-checks a value it did not touch (a FETMS record
+    may hold values our checks would refuse for new input).
+    """
+    return {
+        path: value
+        for path, value in changes.items()
+        if not same_value(value_at(current, path), value)
+    }
+
+
+def unflatten(flat: Document) -> Document:
+    """``{"a.b": 1}`` → ``{"a": {"b": 1}}`` (paths come from validated models only)."""
+    nested: Document = {}
+    for path, value in flat.items():
+        target = nested
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
+    return nested
+
+
+def value_at(doc: Document, path: str) -> Any:
+    """The value at a dotted path of a stored document (None when any part is missing)."""
+    value: Any = doc
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def same_value(stored: Any, sent: Any) -> bool:
+    """Whether writing ``sent`` over ``stored`` would change nothing a reader can tell apart.
+
+    ``None``, absent and ``""`` are the same; ids compare as hex; datetimes as instants; text
+    ignoring surrounding spaces (input is trimmed); a number and its decimal text as numbers.
+    """
+    if _blank(stored) and _blank(sent):
+        return True
+    if stored is None or sent is None:
+        return False
+    if isinstance(stored, ObjectId) or isinstance(sent, ObjectId):
+        return str(stored) == str(sent)
+    either_date = isinstance(stored, datetime) or isinstance(sent, datetime)
+    if either_date and isinstance(stored, datetime | str) and isinstance(sent, datetime | str):
+        return _as_instant(stored) == _as_instant(sent)
+    if isinstance(stored, bool) or isinstance(sent, bool):
+        return type(stored) is type(sent) and stored == sent
+    if isinstance(stored, str) and isinstance(sent, str):
+        return stored.strip() == sent.strip()
+    if isinstance(stored, int | float) and isinstance(sent, str | int | float):
+        return _as_number(sent) == stored
+    if isinstance(stored, str) and isinstance(sent, int | float):
+        return _as_number(stored) == sent
+    return bool(stored == sent)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _as_instant(value: datetime | str) -> datetime | None:
+    """A datetime, or an ISO date/datetime text (FETMS's ``Mixed`` fields may hold either)."""
+    if isinstance(value, datetime):
+        return _aware(value)
+    try:
+        return _aware(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None

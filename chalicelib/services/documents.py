@@ -21,6 +21,7 @@ from chalicelib.models.documents import UploadConfirm
 from chalicelib.services import adhoc, audit
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import parse_object_id, utcnow
+from chalicelib.services.expiry import is_expired
 from chalicelib.services.file_history import (
     HISTORY,
     file_history_entry,
@@ -135,7 +136,7 @@ def attach_file(
             fields[f"{prefix}.number"] = meta.number
         if meta.expiryDate is not None:
             fields[f"{prefix}.expiryDate"] = meta.expiryDate
-        expired = meta.expiryDate is not None and meta.expiryDate < now
+        expired = meta.expiryDate is not None and is_expired(meta.expiryDate, now)
         fields[f"{prefix}.status"] = "expired" if expired else "valid"
     return update_teacher_files(
         db,

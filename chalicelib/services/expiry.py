@@ -6,10 +6,13 @@ The one place that decides which teacher documents an alert rule flags. Used by 
 Semantics (days are UTC calendar days; ``today`` is the start of the current UTC day):
 
 * ``DAYS_REMAINING n`` flags a document whose expiry date is on or before ``today + n days``;
-  ``DATE_THRESHOLD d`` flags one whose expiry date is on or before ``d``.
-* A flagged document with an expiry date before ``today`` is ``expired`` (reported, not dropped),
-  otherwise ``expiring``.
-* A document flagged by several rules is listed once, with every rule name in ``ruleNames``.
+  ``DATE_THRESHOLD d`` flags one whose expiry date is on or before ``d`` (a Date, or the ISO text
+  FETMS's ``Mixed`` field may hold).
+* **Expired** means an expiry on or before ``today`` — a document expiring today is expired —
+  and **expiring** means after ``today`` (FETMS's alerts: ``today < expiry ≤ threshold``). This
+  one rule is used everywhere: dashboard, alert metrics, expiry notices, document status, vault.
+* A document flagged by several rules is listed once, with every rule name in ``ruleNames``
+  (the dashboard's FETMS alerts list one item per rule: :mod:`chalicelib.services.expiry_alerts`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,25 @@ def start_of_day(moment: datetime) -> datetime:
     return aware.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def is_expired(expiry: datetime, now: datetime) -> bool:
+    """The one rule: expired on or before the start of today (UTC)."""
+    aware = expiry.replace(tzinfo=UTC) if expiry.tzinfo is None else expiry
+    return aware <= start_of_day(now)
+
+
+def parse_threshold(value: Any) -> datetime | None:
+    """A DATE_THRESHOLD value: a Date, or ISO text (``2026-12-31``) as a JSON client stored it."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
 @dataclass(frozen=True)
 class RuleCheck:
     """One active rule resolved to a date field and an inclusive expiry threshold."""
@@ -47,6 +69,8 @@ class RuleCheck:
     category: str
     field: str
     threshold: datetime
+    section: str = ""
+    rule_id: str | None = None
 
 
 def resolve_rules(rules: list[Document], now: datetime) -> list[RuleCheck]:
@@ -63,11 +87,13 @@ def resolve_rules(rules: list[Document], now: datetime) -> list[RuleCheck]:
         if rule.get("conditionType") == "DAYS_REMAINING":
             if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
                 threshold = today + timedelta(days=int(value))
-        elif rule.get("conditionType") == "DATE_THRESHOLD" and isinstance(value, datetime):
-            threshold = value if value.tzinfo else value.replace(tzinfo=UTC)
+        elif rule.get("conditionType") == "DATE_THRESHOLD":
+            threshold = parse_threshold(value)
         if threshold is not None:
             name = str(rule.get("name") or "")
-            checks.append(RuleCheck(name, category, f"{section}.expiryDate", threshold))
+            rule_id = str(rule["_id"]) if rule.get("_id") is not None else None
+            field = f"{section}.expiryDate"
+            checks.append(RuleCheck(name, category, field, threshold, section, rule_id))
     return checks
 
 
@@ -110,7 +136,7 @@ def expiry_facets(checks: list[RuleCheck], now: datetime, limit: int) -> Documen
             {"$limit": limit},
             {"$project": {**{f: 1 for f in ITEM_FIELDS}, "expiryDate": value, "ruleNames": names}},
         ]
-        status = {"$cond": [{"$lt": [value, today]}, "expired", "expiring"]}
+        status = {"$cond": [{"$lte": [value, today]}, "expired", "expiring"]}
         facets[f"expiry{index}Counts"] = [
             flagged,
             {"$group": {"_id": status, "count": {"$sum": 1}}},
@@ -178,7 +204,7 @@ def _item(doc: Document, category: str, section: str, today: datetime) -> Docume
         "field": section,
         "expiryDate": expiry,
         "daysRemaining": days,
-        "status": "expired" if expiry < today else "expiring",
+        "status": "expired" if expiry <= today else "expiring",
         "ruleNames": names,
         "ruleName": ", ".join(names),
     }

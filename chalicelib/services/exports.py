@@ -1,6 +1,7 @@
 """Teacher export: CSV (UTF-8 with BOM) or XLSX, same filters as the list, import-ready columns.
 
-Headers are dot-notation field paths the import accepts back. References are exported by name
+Headers are dot-notation field paths (``headers=labels``: human column names); the import accepts
+either back, so an export re-imports unchanged. References are exported by name
 (``school`` → the school's Chinese name, ``project`` → the project code, ``pipelineStage`` → the
 stage title), dates as ISO dates (``YYYY-MM-DD``). Text cells starting with ``= + - @`` (or a tab /
 carriage return) are prefixed with ``'`` so spreadsheets never evaluate them as formulas.
@@ -20,6 +21,8 @@ from typing import Any
 from chalicelib.db import TEACHERS, Db, Document
 from chalicelib.models.teachers import TeacherExportQuery
 from chalicelib.services import common, disclosure
+from chalicelib.services.columns import TEACHER_COLUMNS
+from chalicelib.services.common import value_at
 from chalicelib.services.pipeline import UNCATEGORIZED_TITLE, live_stages
 from chalicelib.services.teachers import POPULATE, build_match, sort_spec
 
@@ -29,59 +32,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-COLUMNS: tuple[str, ...] = (
-    "_id",
-    "firstName",
-    "middleName",
-    "lastName",
-    "email",
-    "school",
-    "project",
-    "pipelineStage",
-    "personalInfo.chineseName",
-    "personalInfo.englishName",
-    "personalInfo.serviceSchool",
-    "personalInfo.nationality.english",
-    "personalInfo.nationality.chinese",
-    "personalInfo.phone",
-    "personalInfo.dob",
-    "personalInfo.gender",
-    "personalInfo.address.taiwan",
-    "personalInfo.address.home",
-    "personalInfo.hiringStatus",
-    "emergencyContact.name",
-    "emergencyContact.relationship",
-    "emergencyContact.phone",
-    "emergencyContact.email",
-    "passportDetails.number",
-    "passportDetails.expiryDate",
-    "passportDetails.issuingCountry",
-    "passportDetails.issuingAuthority",
-    "passportDetails.issueDate",
-    "education.degree",
-    "education.major",
-    "education.school",
-    "teachingLicense.expiryDate",
-    "criminalRecord.issueDate",
-    "workPermitDetails.issueDate",
-    "workPermitDetails.expiryDate",
-    "workPermitDetails.startDate",
-    "workPermitDetails.permitNumber",
-    "contractDetails.contractStartDate",
-    "contractDetails.contractEndDate",
-    "contractDetails.payStartDate",
-    "contractDetails.payEndDate",
-    "contractDetails.senioritySalary",
-    "contractDetails.seniorityLeave",
-    "contractDetails.salary",
-    "contractDetails.hasSalaryIncrease",
-    "contractDetails.salaryIncreaseDate",
-    "contractDetails.estimatedPromotedSalary",
-    "arcDetails.expiryDate",
-    "arcDetails.purpose",
-    "remarks",
-    "createdAt",
-)
+COLUMNS: tuple[str, ...] = tuple(column.path for column in TEACHER_COLUMNS)
+LABELS: tuple[str, ...] = tuple(column.label for column in TEACHER_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -101,25 +53,19 @@ def neutralise(value: str) -> str:
 
 
 def cell(value: Any) -> Any:
-    """A stored value as an export cell: ISO dates, plain numbers/booleans, neutralised text."""
+    """A stored value as an export cell: ISO dates (a datetime when it has a time), plain
+    numbers/booleans, neutralised text."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat()
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat().replace("+00:00", "Z")  # a time kept, so it re-imports as is
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return value
     return neutralise(str(value))
-
-
-def _get(doc: Document, path: str) -> Any:
-    value: Any = doc
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def rows(db: Db, query: TeacherExportQuery, role: str | None = None) -> Iterator[list[Any]]:
@@ -136,29 +82,29 @@ def rows(db: Db, query: TeacherExportQuery, role: str | None = None) -> Iterator
         school = doc.get("school") if isinstance(doc.get("school"), dict) else {}
         project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
         values = {
-            "school": _get(school or {}, "name.chinese"),
+            "school": value_at(school or {}, "name.chinese"),
             "project": (project or {}).get("code"),
             "pipelineStage": titles.get(str(doc.get("pipelineStage")), UNCATEGORIZED_TITLE),
             "_id": str(doc["_id"]),
         }
-        row = [cell(values[c] if c in values else _get(doc, c)) for c in COLUMNS]
+        row = [cell(values[c] if c in values else value_at(doc, c)) for c in COLUMNS]
         yield disclosure.redact_row(COLUMNS, row, role)
 
 
-def to_csv(data: Iterable[list[Any]]) -> str:
+def to_csv(data: Iterable[list[Any]], headers: tuple[str, ...] = COLUMNS) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(headers)
     writer.writerows(data)
     return buffer.getvalue()
 
 
-def to_xlsx(data: Iterable[list[Any]]) -> bytes:
+def to_xlsx(data: Iterable[list[Any]], headers: tuple[str, ...] = COLUMNS) -> bytes:
     openpyxl: Any = importlib.import_module("openpyxl")
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Teachers")
-    sheet.append(list(COLUMNS))
+    sheet.append(list(headers))
     for row in data:
         sheet.append(row)
     buffer = io.BytesIO()
@@ -170,6 +116,7 @@ def export_teachers(db: Db, query: TeacherExportQuery, role: str | None = None) 
     disclosure.check_filters(query, role)
     data = list(rows(db, query, role))
     stamp = common.utcnow().strftime("%Y%m%d")
+    headers = LABELS if query.headers == "labels" else COLUMNS
     if query.format == "xlsx":
-        return Exported(to_xlsx(data), XLSX_TYPE, f"teachers-{stamp}.xlsx", len(data))
-    return Exported(to_csv(data), CSV_TYPE, f"teachers-{stamp}.csv", len(data))
+        return Exported(to_xlsx(data, headers), XLSX_TYPE, f"teachers-{stamp}.xlsx", len(data))
+    return Exported(to_csv(data, headers), CSV_TYPE, f"teachers-{stamp}.csv", len(data))

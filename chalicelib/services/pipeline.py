@@ -43,9 +43,40 @@ CARD_FIELDS: Document = {
 
 
 def live_stages(db: Db) -> list[Document]:
-    """Non-deleted stages in kanban order (only the fields the pipeline needs)."""
+    """Non-deleted stages in kanban order (only the fields the pipeline needs), with
+    ``isEmployed`` decided (:func:`resolve_employed`)."""
     cursor = db[STAGES].find(NOT_DELETED, {"title": 1, "order": 1, "isEmployed": 1})
-    return list(cursor.sort([("order", 1), ("_id", 1)]))
+    return resolve_employed(list(cursor.sort([("order", 1), ("_id", 1)])))
+
+
+FETMS_EMPLOYED_MARKER = "Employed"
+
+
+def resolve_employed(stages: list[Document]) -> list[Document]:
+    """``stages`` (in kanban order) with ``isEmployed`` decided for each.
+
+    A stored ``isEmployed`` flag wins. FETMS stages have none: FETMS counts as employed the
+    first stage, in order, whose title contains "Employed" (case-sensitive), and only that one —
+    the same rule picks one among the stages without a flag.
+    """
+    fetms_pick = next(
+        (
+            s
+            for s in stages
+            if not isinstance(s.get("isEmployed"), bool)
+            and FETMS_EMPLOYED_MARKER in str(s.get("title") or "")
+        ),
+        None,
+    )
+    return [
+        {
+            **s,
+            "isEmployed": s["isEmployed"]
+            if isinstance(s.get("isEmployed"), bool)
+            else s is fetms_pick,
+        }
+        for s in stages
+    ]
 
 
 def stage_history_entry(old: Any, new: str, at: datetime, actor: Actor) -> Document:

@@ -66,6 +66,7 @@ def update_project(
         {"$set": changes},
         expected_version=expected_version,
         what=WHAT,
+        only_changes=True,
     )
 
 

@@ -80,6 +80,7 @@ def update_school(
         {"$set": changes},
         expected_version=expected_version,
         what=WHAT,
+        only_changes=True,
     )
 
 

@@ -6,14 +6,13 @@ from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.client_session import ClientSession
 
-from chalicelib.db import STAGES, TEACHERS, Db, Document
-from chalicelib.errors import FieldError, ValidationFailed
+from chalicelib.db import DELETED_STAGES, STAGES, TEACHERS, Db, Document
+from chalicelib.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.models.stages import StageCreate, StageReorder, StageUpdate
 from chalicelib.services import audit, positions
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     NOT_DELETED,
-    get_or_404,
     in_transaction,
     parse_object_id,
     serialize_on,
@@ -21,7 +20,7 @@ from chalicelib.services.common import (
     utcnow,
     versioned_update,
 )
-from chalicelib.services.pipeline import stage_history_entry
+from chalicelib.services.pipeline import resolve_employed, stage_history_entry
 from chalicelib.services.positions import UNCATEGORIZED_STAGE
 
 WHAT = "Stage"
@@ -29,7 +28,8 @@ STAGE_ORDER_LOCK = "stage-order"
 
 
 def list_stages(db: Db) -> list[Document]:
-    return list(db[STAGES].find(NOT_DELETED).sort([("order", 1), ("_id", 1)]))
+    """Live stages in order; ``isEmployed`` decided for FETMS stages without the flag."""
+    return resolve_employed(list(db[STAGES].find(NOT_DELETED).sort([("order", 1), ("_id", 1)])))
 
 
 def create_stage(db: Db, data: StageCreate, actor: Actor) -> Document:
@@ -52,23 +52,33 @@ def create_stage(db: Db, data: StageCreate, actor: Actor) -> Document:
 def update_stage(
     db: Db, stage_id: str, data: StageUpdate, actor: Actor, expected_version: int | None
 ) -> Document:
+    oid = parse_object_id(stage_id)
+    changes = data.to_document()
+    stored = db[STAGES].find_one({"_id": oid, **NOT_DELETED}, {"isEmployed": 1})
+    if stored is not None and not isinstance(stored.get("isEmployed"), bool):
+        # A FETMS stage: an echoed flag equal to the one derived from its title is no change.
+        derived = get_stage(db, stage_id)["isEmployed"]
+        if changes.get("isEmployed", not derived) == derived:
+            changes.pop("isEmployed")
     return audit.audited_update(
         db,
         actor,
         STAGES,
-        {"_id": parse_object_id(stage_id), **NOT_DELETED},
-        {"$set": data.to_document()},
+        {"_id": oid, **NOT_DELETED},
+        {"$set": changes},
         expected_version=expected_version,
         what=WHAT,
+        only_changes=True,
     )
 
 
 def delete_stage(
     db: Db, stage_id: str, actor: Actor, expected_version: int | None
 ) -> tuple[Document, int]:
-    """Soft-delete the stage and move its teachers to 'uncategorized' in one transaction.
+    """Delete the stage and move its teachers to 'uncategorized' in one transaction.
 
-    The stage document is kept (flagged deleted) so stage history can still show its title.
+    The stage document moves to ``deletedstages`` (flagged deleted, same ``_id``) so stage history
+    can still show its title, while an original FETMS reading ``stages`` no longer sees a column.
     Returns the deleted stage and how many teachers moved.
     """
     oid = parse_object_id(stage_id)
@@ -87,6 +97,8 @@ def delete_stage(
             now=now,
             session=session,
         )
+        db[DELETED_STAGES].replace_one({"_id": oid}, stage, upsert=True, session=session)
+        db[STAGES].delete_one({"_id": oid}, session=session)
         members = db[TEACHERS].find(
             positions.column_query(column, live), {"pipelineOrder": 1}, session=session
         )
@@ -172,4 +184,8 @@ def reorder_stages(db: Db, data: StageReorder, actor: Actor) -> list[Document]:
 
 
 def get_stage(db: Db, stage_id: str) -> Document:
-    return get_or_404(db[STAGES], {"_id": parse_object_id(stage_id), **NOT_DELETED}, WHAT)
+    oid = parse_object_id(stage_id)
+    for stage in list_stages(db):
+        if stage["_id"] == oid:
+            return stage
+    raise NotFound(detail=f"{WHAT} not found")

@@ -1,44 +1,73 @@
 """The FETMS dashboard in one MongoDB aggregation: ``$match`` → derived fields → ``$facet``.
 
-Definitions (each chart counts the filtered, non-deleted teachers):
+It means what the original FETMS dashboard meant (same counts, labels and shapes for the same
+data and filters; issue 13). Each chart counts the filtered, non-deleted teachers.
 
-* ``kpi.totalTeachers`` — teachers matching the filters;
-  ``kpi.activeSchools`` — distinct schools those teachers are linked to;
-  ``kpi.inRecruitment`` — those not in an employed stage (``stage.isEmployed``; uncategorized and
-  unknown stages count as in recruitment); ``kpi.actionsNeeded`` — distinct teachers with at
-  least one document flagged by an active alert rule (expiring or already expired).
-* ``charts.pipeline`` — one entry per stage in order plus ``Uncategorized`` (explicit, missing or
-  unknown/deleted stage); ``nationality`` (``personalInfo.nationality.english``), ``gender``,
-  ``education`` (``education.degree``), ``hiringStatus`` — grouped by the stored value, no value →
-  ``Unspecified``; ``salary`` — half-open buckets ``[a, b)`` on ``contractDetails.salary``;
-  ``seniority`` — whole years parsed from ``contractDetails.senioritySalary`` (``"3 Years"`` or 3),
-  ``0 Years`` … ``9 Years``, ``10+ Years``, else ``Unspecified``.
-* Filters use the same derivations as the charts, so every chart label is a valid filter value
-  (``Unspecified``, ``0 Years``, ``uncategorized``, ``60000-70000``…).
-* ``candidates`` — the newest 100 teachers in recruitment; ``candidatesTotal`` — all of them.
+* ``kpi.totalTeachers`` — teachers matching the filters; ``kpi.activeSchools`` — distinct schools
+  they are linked to; ``kpi.inRecruitment`` — those not in an employed stage (the stage's
+  ``isEmployed`` flag; a FETMS stage has none: the first stage whose title contains "Employed" is
+  the employed one, as FETMS decided); ``kpi.actionsNeeded`` — FETMS's number: upcoming
+  (teacher, active rule) alerts, ``today < expiry ≤ threshold``; ``kpi.teachersNeedingAction`` —
+  ours: distinct teachers with a document expiring within a rule's window or already expired.
+* ``expiry`` / ``expired`` / ``expiryCounts`` — see :mod:`chalicelib.services.expiry_alerts`.
+* ``charts.pipeline`` — ``Uncategorized`` first (explicit, missing or unknown stage; only when it
+  has teachers), then every stage in order: ``{name, value, count, id, stageId, color?}`` with
+  FETMS's colours (``#10b981`` for employed stages, ``#94a3b8`` for Uncategorized).
+* ``nationality`` (no value: ``Unknown``), ``gender`` and ``education`` (``Not Specified``),
+  ``hiringStatus`` (``Pending``) — grouped by the stored value, largest first.
+* ``salary`` — FETMS's bands, every one always present: ``< 60k``, ``60k - 70k``, ``70k - 80k``,
+  ``80k - 90k``, ``90k +`` (half-open: ``[60000, 70000)``…) and ``Unspecified`` (no salary, or 0).
+* ``seniority`` — whole years found in ``contractDetails.senioritySalary`` the way FETMS read them
+  (the first "<n> year", else 0): ``0 Years``, ``1 Year``, ``2 Years`` … ``9 Years``, ``10+ Years``.
+* ``candidates`` — the first 100 filtered teachers in creation order (FETMS's choice of rows) in
+  FETMS's shape (``pipelineStage`` = the stage title, ``salary``, ``seniority``) plus ours
+  (``stageId``, ``email``…); ``candidatesTotal`` — how many they were chosen from.
+
+Filters: every chart label is accepted by its filter (``Unknown``, ``Not Specified``, ``Pending``,
+``Unspecified``, ``< 60k``, ``1 Year``, ``uncategorized``…), profile values match ignoring case as
+in FETMS (``gender=male``); ``salaryRange`` also takes ``a-b`` (``[a, b)``), ``a+``, ``<a`` with
+``k`` for thousands, the way FETMS parsed it.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from chalicelib.db import TEACHERS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.models.teachers import DashboardQuery
-from chalicelib.services import common, disclosure, expiry
+from chalicelib.services import common, disclosure, expiry, expiry_alerts
 from chalicelib.services.alert_rules import active_rules
 from chalicelib.services.common import NOT_DELETED, parse_object_id
 from chalicelib.services.pipeline import UNCATEGORIZED_TITLE, live_stages
 from chalicelib.services.positions import UNCATEGORIZED_STAGE, column_of
-from chalicelib.services.teachers import profile_conditions
+from chalicelib.services.teachers import (
+    DEGREE,
+    GENDER,
+    HIRING_STATUS,
+    NATIONALITY,
+    NONE_LABELS,
+    profile_conditions,
+)
 
 UNSPECIFIED_LABEL = "Unspecified"
-SALARY_EDGES = (0, 40_000, 50_000, 60_000, 70_000, 80_000)
+SALARY_BANDS: tuple[tuple[str, float | None], ...] = (
+    ("< 60k", 60_000),
+    ("60k - 70k", 70_000),
+    ("70k - 80k", 80_000),
+    ("80k - 90k", 90_000),
+    ("90k +", None),
+)
+"""FETMS's salary bands: ``(label, upper bound exclusive)``, each starting at the previous bound."""
+SALARY_LABELS = (*(label for label, _ in SALARY_BANDS), UNSPECIFIED_LABEL)
 SENIORITY_MAX = 10
+SENIORITY_PATTERN = r"(\d{1,9})\s*year"
 CANDIDATES_LIMIT = 100
+EMPLOYED_COLOR = "#10b981"
+UNCATEGORIZED_COLOR = "#94a3b8"
 CANDIDATE_FIELDS: Document = {
     "firstName": 1,
     "middleName": 1,
@@ -53,26 +82,20 @@ CANDIDATE_FIELDS: Document = {
     "personalInfo.gender": 1,
     "personalInfo.hiringStatus": 1,
     "education.degree": 1,
+    "contractDetails.salary": 1,
+    "contractDetails.senioritySalary": 1,
     "createdAt": 1,
 }
-_RANGE = re.compile(r"^\s*(\d{1,9})\s*-\s*(\d{1,9})\s*$")
-_OPEN_RANGE = re.compile(r"^\s*(\d{1,9})\s*\+\s*$")
-_YEARS = re.compile(r"^\s*(\d{1,3})\s*(\+)?")
+_SALARY_TEXT = re.compile(r"^(<)?(\d{1,9})(?:(\+)|-(\d{1,9}))?$")
 
 
-def salary_labels() -> list[tuple[str, float, float | None]]:
-    """``(label, lower inclusive, upper exclusive | None)`` for each salary bucket."""
-    buckets: list[tuple[str, float, float | None]] = []
-    for low, high in itertools.pairwise(SALARY_EDGES):
-        buckets.append((f"{low}-{high}", low, high))
-    buckets.append((f"{SALARY_EDGES[-1]}+", SALARY_EDGES[-1], None))
-    return buckets
+def seniority_label(years: int) -> str:
+    if years >= SENIORITY_MAX:
+        return f"{SENIORITY_MAX}+ Years"
+    return "1 Year" if years == 1 else f"{years} Years"
 
 
-def seniority_label(years: int | None) -> str:
-    if years is None or years < 0:
-        return UNSPECIFIED_LABEL
-    return f"{SENIORITY_MAX}+ Years" if years >= SENIORITY_MAX else f"{years} Years"
+SENIORITY_LABELS = tuple(seniority_label(y) for y in range(SENIORITY_MAX + 1))
 
 
 # --- derived fields (shared by the filters and the charts) ---------------------------------
@@ -94,7 +117,15 @@ _SENIORITY_YEARS: Document = {
                 "case": {"$eq": [{"$type": _SENIORITY}, "string"]},
                 "then": {
                     "$let": {
-                        "vars": {"m": {"$regexFind": {"input": _SENIORITY, "regex": r"^\s*(\d+)"}}},
+                        "vars": {
+                            "m": {
+                                "$regexFind": {
+                                    "input": _SENIORITY,
+                                    "regex": SENIORITY_PATTERN,
+                                    "options": "i",
+                                }
+                            }
+                        },
                         "in": {
                             "$cond": [
                                 {"$eq": ["$$m", None]},
@@ -111,120 +142,131 @@ _SENIORITY_YEARS: Document = {
 }
 
 
+def _salary_band(salary: Any = "$_salary") -> Document:
+    """FETMS: no salary (or 0) → Unspecified, else the band whose upper bound it is below."""
+    branches: list[Document] = [
+        {"case": {"$in": [{"$ifNull": [salary, 0]}, [0]]}, "then": UNSPECIFIED_LABEL}
+    ]
+    for label, upper in SALARY_BANDS:
+        if upper is not None:
+            branches.append({"case": {"$lt": [salary, upper]}, "then": label})
+    return {"$switch": {"branches": branches, "default": SALARY_BANDS[-1][0]}}
+
+
+def _seniority_band() -> Document:
+    years = "$_seniorityYears"
+    return {
+        "$switch": {
+            "branches": [
+                {"case": {"$gte": [years, SENIORITY_MAX]}, "then": seniority_label(SENIORITY_MAX)},
+                {"case": {"$eq": [years, 1]}, "then": seniority_label(1)},
+            ],
+            "default": {"$concat": [{"$toString": {"$toInt": years}}, " Years"]},
+        }
+    }
+
+
 def _label(path: str) -> Document:
-    """The stored value, or ``Unspecified`` for missing / null / empty."""
+    """The stored value, or FETMS's label for none (missing / null / empty)."""
     value = f"${path}"
-    return {"$cond": [{"$in": [{"$ifNull": [value, ""]}, ["", None]]}, UNSPECIFIED_LABEL, value]}
-
-
-_UNBOUNDED = 10**18
-"""Upper boundary standing for "no upper limit" in ``$bucket``."""
-
-
-def _salary_buckets() -> list[Document]:
-    """``$bucket`` on the numeric salary: ``[a, b)`` per label, anything else Unspecified."""
-    return [
-        {
-            "$bucket": {
-                "groupBy": "$_salary",
-                "boundaries": [*SALARY_EDGES, _UNBOUNDED],
-                "default": UNSPECIFIED_LABEL,
-                "output": {"count": {"$sum": 1}},
-            }
-        }
-    ]
-
-
-def _seniority_buckets() -> list[Document]:
-    """``$bucket`` on whole years: 0, 1, … 9, 10+ (``[10, ∞)``), anything else Unspecified."""
-    return [
-        {
-            "$bucket": {
-                "groupBy": "$_seniority",
-                "boundaries": [*range(SENIORITY_MAX + 1), _UNBOUNDED],
-                "default": UNSPECIFIED_LABEL,
-                "output": {"count": {"$sum": 1}},
-            }
-        }
-    ]
-
-
-def _salary_label(lower: Any) -> str:
-    for label, low, _ in salary_labels():
-        if lower == low:
-            return label
-    return UNSPECIFIED_LABEL
-
-
-def _seniority_label(lower: Any) -> str:
-    return seniority_label(int(lower)) if isinstance(lower, int | float) else UNSPECIFIED_LABEL
+    none = NONE_LABELS[path]
+    return {"$cond": [{"$in": [{"$ifNull": [value, ""]}, ["", None]]}, none, value]}
 
 
 # --- filters -------------------------------------------------------------------------------
 
 
-def salary_bounds(value: str) -> tuple[int, int] | None:
-    """``a-b`` → ``(a, b)``, ``a+`` → ``(a, unbounded)``, ``Unspecified`` → None (the labels)."""
-    if value.strip().lower() == "unspecified":
-        return None
-    closed = _RANGE.match(value)
-    if closed and int(closed.group(1)) < int(closed.group(2)):
-        return int(closed.group(1)), int(closed.group(2))
-    opened = _OPEN_RANGE.match(value)
-    if opened:
-        return int(opened.group(1)), _UNBOUNDED
+def _squeeze(value: str) -> str:
+    return re.sub(r"\s+", "", value).lower()
+
+
+@dataclass(frozen=True)
+class SalarySelection:
+    """What a ``salaryRange`` value selects: a chart band, or ``[low, high)`` over specified
+    salaries (``high`` None: unbounded)."""
+
+    band: str | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+def salary_selection(value: str) -> SalarySelection:
+    """A salary label (``60k - 70k``…, ``Unspecified``) selects its band; ``a-b`` is ``[a, b)``,
+    ``a+`` is ``≥ a``, ``<a`` is ``< a`` (``k`` = thousand), over specified salaries."""
+    wanted = _squeeze(value)
+    for label in SALARY_LABELS:
+        if wanted == _squeeze(label):
+            return SalarySelection(band=label)
+    parsed = _SALARY_TEXT.match(wanted.replace("k", "000"))
+    if parsed:
+        below, low, plus, high = parsed.groups()
+        if below and not (plus or high):
+            return SalarySelection(high=int(low))
+        if plus and not below:
+            return SalarySelection(low=int(low))
+        if high and not below and int(low) < int(high):
+            return SalarySelection(low=int(low), high=int(high))
     raise ValidationFailed(
-        detail="salaryRange must look like '60000-70000', '80000+' or 'Unspecified'",
+        detail="salaryRange must be a chart label ('< 60k', '60k - 70k', '90k +', 'Unspecified') "
+        "or a range like '60000-70000', '90k+', '<60k'",
         errors=[FieldError("salaryRange", "unrecognised salary range")],
     )
 
 
 def salary_condition(value: str) -> Document:
-    """``a-b`` → ``[a, b)``, ``a+`` → ``[a, ∞)``, ``Unspecified`` → no (valid) numeric salary."""
-    bounds = salary_bounds(value)
-    if bounds is None:
-        return _outside("_salary", SALARY_EDGES[0])
-    return {"_salary": {"$gte": bounds[0], "$lt": bounds[1]}}
+    """The dashboard's ``$match`` on the derived ``_salary`` / ``_salaryBand``."""
+    chosen = salary_selection(value)
+    if chosen.band is not None:
+        return {"_salaryBand": chosen.band}
+    bounds: Document = {}
+    if chosen.low is not None:
+        bounds["$gte"] = chosen.low
+    if chosen.high is not None:
+        bounds["$lt"] = chosen.high
+    return {"_salary": bounds, "_salaryBand": {"$ne": UNSPECIFIED_LABEL}}
 
 
 def salary_match(value: str) -> Document:
     """The same selection as :func:`salary_condition` on stored teachers (a ``$match`` stage
     condition with ``$expr``), for the list and the export."""
-    bounds = salary_bounds(value)
-    low, high = bounds if bounds is not None else (SALARY_EDGES[0], _UNBOUNDED)
-    inside: Document = {"$and": [{"$gte": [_SALARY_NUMBER, low]}, {"$lt": [_SALARY_NUMBER, high]}]}
-    return {"$expr": inside if bounds is not None else {"$not": [inside]}}
+    chosen = salary_selection(value)
+    band = _salary_band(_SALARY_NUMBER)
+    if chosen.band is not None:
+        return {"$expr": {"$eq": [band, chosen.band]}}
+    clauses: list[Document] = [{"$ne": [band, UNSPECIFIED_LABEL]}]
+    if chosen.low is not None:
+        clauses.append({"$gte": [_SALARY_NUMBER, chosen.low]})
+    if chosen.high is not None:
+        clauses.append({"$lt": [_SALARY_NUMBER, chosen.high]})
+    return {"$expr": {"$and": clauses}}
 
 
 def seniority_condition(value: str) -> Document:
-    """``3``, ``3 Years``, ``10+ Years`` or ``Unspecified`` (the chart labels)."""
-    if value.strip().lower() == "unspecified":
-        return _outside("_seniority", 0)
-    parsed = _YEARS.match(value)
+    """A chart label (``0 Years``, ``1 Year``, ``10+ Years``), a number of years, or
+    ``Unspecified`` (no year count found in the text — shown as ``0 Years``)."""
+    text = value.strip()
+    if text.lower() == UNSPECIFIED_LABEL.lower():
+        return {"_seniority": None}
+    parsed = re.match(r"^(\d{1,3})\s*(\+)?\s*(years?)?$", text, re.IGNORECASE)
     if not parsed:
         raise ValidationFailed(
-            detail="seniority must be a number of years like '3 Years', '10+ Years' or "
+            detail="seniority must be a chart label like '1 Year', '3 Years', '10+ Years' or "
             "'Unspecified'",
             errors=[FieldError("seniority", "unrecognised seniority")],
         )
     years = int(parsed.group(1))
     if years >= SENIORITY_MAX:
-        return {"_seniority": {"$gte": SENIORITY_MAX, "$lt": _UNBOUNDED}}
-    return {"_seniority": {"$gte": years, "$lt": years + 1}}
-
-
-def _outside(field: str, lowest: int) -> Document:
-    """What ``$bucket`` puts in its default bucket: not a number in ``[lowest, unbounded)``."""
-    return {"$nor": [{field: {"$gte": lowest, "$lt": _UNBOUNDED}}]}
+        return {"_seniorityYears": {"$gte": SENIORITY_MAX}}
+    return {"_seniorityYears": {"$gte": years, "$lt": years + 1}}
 
 
 SLIM_FIELDS = (
     *CANDIDATE_FIELDS,
     *expiry.ITEM_FIELDS,
-    "personalInfo.nationality",
-    "personalInfo.gender",
-    "personalInfo.hiringStatus",
-    "education.degree",
+    NATIONALITY,
+    GENDER,
+    HIRING_STATUS,
+    DEGREE,
 )
 
 
@@ -259,12 +301,12 @@ def dashboard_prefix(
         if query.pipelineStage.strip().lower() == UNCATEGORIZED_STAGE:
             match["pipelineStage"] = {"$nin": stage_ids}
         else:
-            match["pipelineStage"] = query.pipelineStage
-    derived: list[Document] = []
+            match["pipelineStage"] = query.pipelineStage.strip()
+    derived: Document = {}
     if query.salaryRange:
-        derived.append(salary_condition(query.salaryRange))
+        derived.update(salary_condition(query.salaryRange))
     if query.seniority:
-        derived.append(seniority_condition(query.seniority))
+        derived.update(seniority_condition(query.seniority))
     prefix: list[Document] = [
         {"$match": match},
         {
@@ -274,9 +316,11 @@ def dashboard_prefix(
                 "_seniority": _SENIORITY_YEARS,
             }
         },
+        {"$addFields": {"_seniorityYears": {"$ifNull": ["$_seniority", 0]}}},
+        {"$addFields": {"_salaryBand": _salary_band(), "_seniorityBand": _seniority_band()}},
     ]
     if derived:
-        prefix.append({"$match": derived[0] if len(derived) == 1 else {"$and": derived}})
+        prefix.append({"$match": derived})
     return prefix
 
 
@@ -294,9 +338,9 @@ def dashboard(
     moment = now or common.utcnow()
     stages = live_stages(db)
     stage_ids = [str(s["_id"]) for s in stages]
-    employed_ids = [str(s["_id"]) for s in stages if s.get("isEmployed")]
+    employed_ids = [str(s["_id"]) for s in stages if s["isEmployed"]]
     checks = expiry.resolve_rules(active_rules(db), moment)
-    recruiting: Document = {"pipelineStage": {"$nin": employed_ids}}
+    limit = expiry_alerts.DASHBOARD_ITEMS_LIMIT
     facets: Document = {
         "total": [{"$count": "count"}],
         "schools": [
@@ -304,59 +348,67 @@ def dashboard(
             {"$group": {"_id": "$school"}},
             {"$count": "count"},
         ],
+        "recruiting": [{"$match": {"pipelineStage": {"$nin": employed_ids}}}, {"$count": "count"}],
         "pipeline": _count("$pipelineStage"),
-        "nationality": _count(_label("personalInfo.nationality.english")),
-        "gender": _count(_label("personalInfo.gender")),
-        "education": _count(_label("education.degree")),
-        "hiringStatus": _count(_label("personalInfo.hiringStatus")),
-        "salary": _salary_buckets(),
-        "seniority": _seniority_buckets(),
+        "nationality": _count(_label(NATIONALITY)),
+        "gender": _count(_label(GENDER)),
+        "education": _count(_label(DEGREE)),
+        "hiringStatus": _count(_label(HIRING_STATUS)),
+        "salary": _count("$_salaryBand"),
+        "seniority": _count("$_seniorityBand"),
         "candidates": [
-            {"$match": recruiting},
-            {"$sort": {"createdAt": -1, "_id": -1}},
+            {"$sort": {"_id": 1}},
             {"$limit": CANDIDATES_LIMIT},
             {"$project": CANDIDATE_FIELDS},
         ],
-        "candidatesTotal": [{"$match": recruiting}, {"$count": "count"}],
-        **expiry.expiry_facets(checks, moment, expiry.DEFAULT_ITEMS_PER_TYPE),
+        **expiry_alerts.alert_facets(checks, moment, limit),
     }
     prefix = dashboard_prefix(query, stage_ids, [c.field for c in checks])
-    pipeline = [*prefix, {"$facet": facets}]
-    rows = list(db[TEACHERS].aggregate(pipeline))
+    rows = list(db[TEACHERS].aggregate([*prefix, {"$facet": facets}]))
     result: Document = rows[0] if rows else {}
-    report = expiry.decode(result, checks, moment, expiry.DEFAULT_ITEMS_PER_TYPE)
-    titles = {str(s["_id"]): s.get("title", "") for s in stages}
-    in_recruitment = _scalar(result, "candidatesTotal")
-    candidates = [
-        {**doc, "stageTitle": titles.get(str(doc.get("pipelineStage")), UNCATEGORIZED_TITLE)}
-        for doc in result.get("candidates", [])
-    ]
+    alerts = expiry_alerts.decode_alerts(result, checks, moment, limit)
+    total = _scalar(result, "total")
     return {
         "kpi": {
-            "totalTeachers": _scalar(result, "total"),
+            "totalTeachers": total,
             "activeSchools": _scalar(result, "schools"),
-            "inRecruitment": in_recruitment,
-            "actionsNeeded": report.teachers,
+            "inRecruitment": _scalar(result, "recruiting"),
+            "actionsNeeded": alerts.actions,
+            "teachersNeedingAction": alerts.teachers,
         },
-        "expiry": report.items,
-        "expiryCounts": report.counts,
+        "expiry": alerts.upcoming,
+        "expired": alerts.expired,
+        "expiryCounts": alerts.counts,
         "charts": {
             "pipeline": _pipeline_chart(result.get("pipeline", []), stages),
             "nationality": _ranked(result.get("nationality", [])),
             "gender": _ranked(result.get("gender", [])),
             "education": _ranked(result.get("education", [])),
-            "salary": _fixed(
-                _relabel(result.get("salary", []), _salary_label),
-                [label for label, _, _ in salary_labels()],
-            ),
-            "seniority": _fixed(
-                _relabel(result.get("seniority", []), _seniority_label),
-                [seniority_label(y) for y in range(SENIORITY_MAX + 1)],
-            ),
+            "salary": _fixed(result.get("salary", []), SALARY_LABELS),
+            "seniority": _fixed(result.get("seniority", []), SENIORITY_LABELS),
             "hiringStatus": _ranked(result.get("hiringStatus", [])),
         },
-        "candidates": candidates,
-        "candidatesTotal": in_recruitment,
+        "candidates": [_candidate(doc, stages, role) for doc in result.get("candidates", [])],
+        "candidatesTotal": total,
+    }
+
+
+def _candidate(doc: Document, stages: list[Document], role: str | None) -> Document:
+    """FETMS's candidate row (stage title, salary, seniority) with our extra fields; the
+    salary is masked for viewers like ``contractDetails.salary`` everywhere (``disclosure``)."""
+    titles = {str(s["_id"]): str(s.get("title", "")) for s in stages}
+    stage = doc.get("pipelineStage")
+    contract = doc.pop("contractDetails", None) or {}
+    salary = contract.get("salary")
+    if salary not in (None, "") and not disclosure.sees_everything(role):
+        salary = disclosure.MASK
+    return {
+        **doc,
+        "pipelineStage": titles.get(str(stage), UNCATEGORIZED_TITLE),
+        "stageId": column_of(stage, list(titles)),
+        "stageTitle": titles.get(str(stage), UNCATEGORIZED_TITLE),
+        "salary": salary,
+        "seniority": contract.get("senioritySalary"),
     }
 
 
@@ -370,42 +422,42 @@ def _entry(name: str, count: int, **extra: Any) -> Document:
 
 
 def _ranked(rows: list[Document]) -> list[Document]:
-    """Largest first, then by name; ``Unspecified`` last."""
+    """Largest first, then by name (FETMS sorted by count)."""
     entries = [_entry(str(row["_id"]), int(row["count"])) for row in rows]
-    entries.sort(key=lambda e: (e["name"] == UNSPECIFIED_LABEL, -e["value"], e["name"]))
+    entries.sort(key=lambda e: (-e["value"], e["name"]))
     return entries
 
 
-def _fixed(rows: list[Document], labels: list[str]) -> list[Document]:
-    """Every bucket in its natural order (zeros included); ``Unspecified`` last when present."""
+def _fixed(rows: list[Document], labels: tuple[str, ...]) -> list[Document]:
+    """Every label in its natural order, zeros included (as FETMS listed them)."""
     counts = {str(row["_id"]): int(row["count"]) for row in rows}
-    entries = [_entry(label, counts.get(label, 0)) for label in labels]
-    if counts.get(UNSPECIFIED_LABEL):
-        entries.append(_entry(UNSPECIFIED_LABEL, counts[UNSPECIFIED_LABEL]))
-    return entries
-
-
-def _relabel(rows: list[Document], label: Any) -> list[Document]:
-    """``$bucket`` rows (keyed by lower boundary) → rows keyed by chart label."""
-    counts: dict[str, int] = {}
-    for row in rows:
-        name = label(row["_id"])
-        counts[name] = counts.get(name, 0) + int(row["count"])
-    return [{"_id": name, "count": count} for name, count in counts.items()]
+    return [_entry(label, counts.get(label, 0)) for label in labels]
 
 
 def _pipeline_chart(rows: list[Document], stages: list[Document]) -> list[Document]:
     """Counts per stored ``pipelineStage`` value (few groups) folded onto the live stages."""
-    live = {str(s["_id"]) for s in stages}
+    live = [str(s["_id"]) for s in stages]
     counts: dict[str, int] = {}
     for row in rows:
-        key = column_of(row["_id"], list(live))
+        key = column_of(row["_id"], live)
         counts[key] = counts.get(key, 0) + int(row["count"])
-    entries = [
-        _entry(str(s.get("title", "")), counts.get(str(s["_id"]), 0), stageId=str(s["_id"]))
-        for s in stages
-    ]
-    entries.append(
-        _entry(UNCATEGORIZED_TITLE, counts.get(UNCATEGORIZED_STAGE, 0), stageId=UNCATEGORIZED_STAGE)
-    )
+    entries: list[Document] = []
+    uncategorized = counts.get(UNCATEGORIZED_STAGE, 0)
+    if uncategorized:
+        entries.append(
+            _entry(
+                UNCATEGORIZED_TITLE,
+                uncategorized,
+                id=UNCATEGORIZED_STAGE,
+                stageId=UNCATEGORIZED_STAGE,
+                color=UNCATEGORIZED_COLOR,
+            )
+        )
+    for stage in stages:
+        sid = str(stage["_id"])
+        title = str(stage.get("title", ""))
+        extra: Document = {"id": sid, "stageId": sid}
+        if stage["isEmployed"] or "employed" in title.lower():
+            extra["color"] = EMPLOYED_COLOR
+        entries.append(_entry(title, counts.get(sid, 0), **extra))
     return entries

@@ -34,13 +34,16 @@ from chalicelib.services.common import (
     NOT_DELETED,
     Page,
     check_version,
+    effective_changes,
     flatten_for_set,
     get_or_404,
     parse_object_id,
     search_pattern,
     stamp_new,
+    unflatten,
     versioned_update,
 )
+from chalicelib.services.expiry import is_expired
 from chalicelib.services.pipeline import record_stage_move, stage_history_entry
 from chalicelib.services.positions import UNCATEGORIZED_STAGE
 
@@ -171,6 +174,19 @@ def sort_spec(filters: TeacherFilterQuery) -> dict[str, int]:
     return {SORT_FIELDS[key]: direction, "_id": direction}
 
 
+NATIONALITY = "personalInfo.nationality.english"
+GENDER = "personalInfo.gender"
+HIRING_STATUS = "personalInfo.hiringStatus"
+DEGREE = "education.degree"
+NONE_LABELS = {
+    NATIONALITY: "Unknown",
+    GENDER: "Not Specified",
+    DEGREE: "Not Specified",
+    HIRING_STATUS: "Pending",
+}
+"""FETMS's dashboard label for "no value" per profile field (``Unspecified`` is accepted too)."""
+
+
 def profile_conditions(
     *,
     nationality: str | None,
@@ -178,21 +194,29 @@ def profile_conditions(
     hiring_status: str | None,
     degree: str | None,
 ) -> Document:
-    """The profile filters shared by the list, the export and the dashboard, as match conditions."""
+    """The profile filters shared by the list, the export and the dashboard, as one ``$and``
+    of match conditions (empty when no filter is given)."""
     wanted = {
-        "personalInfo.nationality.english": nationality,
-        "personalInfo.gender": gender,
-        "personalInfo.hiringStatus": hiring_status,
-        "education.degree": degree,
+        NATIONALITY: nationality,
+        GENDER: gender,
+        HIRING_STATUS: hiring_status,
+        DEGREE: degree,
     }
-    return {path: value_condition(value) for path, value in wanted.items() if value}
+    clauses = [value_condition(path, value) for path, value in wanted.items() if value]
+    return {"$and": clauses} if clauses else {}
 
 
-def value_condition(value: str) -> Any:
-    """Exact value, or "no value" for ``Unspecified`` (missing, null or empty)."""
-    if value.strip().lower() == UNSPECIFIED:
-        return {"$in": [None, ""]}
-    return value
+def value_condition(path: str, value: str) -> Document:
+    """The stored value, ignoring case (as FETMS matched); the field's "no value" label
+    (``Unknown``, ``Not Specified``, ``Pending``) or ``Unspecified``: missing, null or empty —
+    and the label itself when stored, as the dashboard groups them together."""
+    text = value.strip()
+    exactly = {path: {"$regex": f"^{re.escape(text)}$", "$options": "i"}}
+    label = NONE_LABELS.get(path, "")
+    if text.lower() in (UNSPECIFIED, label.lower()):
+        literal = {path: {"$regex": f"^{re.escape(label or text)}$", "$options": "i"}}
+        return {"$or": [{path: {"$in": [None, ""]}}, literal]}
+    return exactly
 
 
 def stage_condition(db: Db, value: str) -> Any:
@@ -289,10 +313,11 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
 
 def document_status(file_path: Any, expiry: Any, now: datetime) -> str:
     """A core document's status, always derived (never taken from a client): ``missing``
-    without a file, ``expired`` past its expiry date, else ``valid`` (as the vault view)."""
+    without a file, ``expired`` when its expiry is on or before today (the one rule of
+    ``services/expiry.py``, as the vault view), else ``valid``."""
     if not file_path:
         return "missing"
-    if isinstance(expiry, datetime) and expiry < now:
+    if isinstance(expiry, datetime) and is_expired(expiry, now):
         return "expired"
     return "valid"
 
@@ -320,7 +345,10 @@ def update_teacher(
     and closes the gap in the old one, in the same transaction as the update and its audit entry.
     """
     oid = parse_object_id(teacher_id)
-    sent = _clean(data.to_document())
+    current = get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT)
+    # Only what differs from the stored teacher is a change: a form sending the whole loaded
+    # teacher back changes nothing, and unchanged (possibly legacy) values are not re-checked.
+    sent = unflatten(effective_changes(current, flatten_for_set("", _clean(data.to_document()))))
     for name in REQUIRED_FIELDS:
         if name in sent and not sent[name]:
             raise ValidationFailed(
@@ -330,10 +358,9 @@ def update_teacher(
         _check_email_free(db, sent["email"], oid)
     changes = flatten_for_set("", sent) if sent else {}
     _resolve_links(db, sent, changes)
+    changes = effective_changes(current, changes)
     if not changes:
-        check_version(
-            get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT), expected_version, WHAT
-        )
+        check_version(current, expected_version, WHAT)
         return get_teacher(db, teacher_id)
 
     def write(session: ClientSession) -> None:

@@ -14,6 +14,8 @@ from chalicelib.services import audit
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import (
     Page,
+    check_version,
+    effective_changes,
     find_page,
     get_or_404,
     in_transaction,
@@ -103,6 +105,10 @@ def update_user(
             ],
         )
     before = get_user(db, user_id)
+    changes = effective_changes(before, changes)
+    if not changes:
+        check_version(before, expected_version, WHAT)
+        return before
 
     def write(session: ClientSession) -> Document:
         updated = versioned_update(

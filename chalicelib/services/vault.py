@@ -10,6 +10,7 @@ from bson import ObjectId
 from chalicelib.db import TEACHERS, Db, Document
 from chalicelib.models.documents import CORE_TYPES, VaultQuery
 from chalicelib.services.common import NOT_DELETED, Page, utcnow
+from chalicelib.services.expiry import start_of_day
 
 # Where FETMS keeps the expiry of each core document when ``documents.<type>`` has none.
 DETAIL_EXPIRY = {
@@ -62,6 +63,7 @@ def vault_pipeline(query: VaultQuery, *, limit: int, offset: int, now: datetime)
         ]
     }
     has_expiry = {"$ne": [{"$ifNull": ["$expiryDate", None]}, None]}
+    today = start_of_day(now)  # expired: on or before today (services/expiry.py)
     row_match: Document = {}
     if query.type:
         row_match["type"] = query.type
@@ -69,8 +71,8 @@ def vault_pipeline(query: VaultQuery, *, limit: int, offset: int, now: datetime)
         row_match["status"] = query.status
     if query.expiringWithinDays is not None:
         row_match["expiryDate"] = {
-            "$gte": now,
-            "$lte": now + timedelta(days=query.expiringWithinDays),
+            "$gt": today,
+            "$lte": today + timedelta(days=query.expiringWithinDays),
         }
     pipeline: list[Document] = [
         {"$match": teacher_match},
@@ -105,7 +107,7 @@ def vault_pipeline(query: VaultQuery, *, limit: int, offset: int, now: datetime)
                         has_file,
                         {
                             "$cond": [
-                                {"$and": [has_expiry, {"$lt": ["$expiryDate", now]}]},
+                                {"$and": [has_expiry, {"$lte": ["$expiryDate", today]}]},
                                 "expired",
                                 "valid",
                             ]

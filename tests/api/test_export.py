@@ -72,10 +72,10 @@ def test_csv_export(api: Api, db: Any) -> None:
     assert first["school"] == "光復國小"
     assert first["project"] == "TFETP"
     assert first["pipelineStage"] == "Interview"
-    assert first["arcDetails.expiryDate"] == "2026-06-18"
+    assert first["arcDetails.expiryDate"] == "2026-06-18T12:00:00Z", "a time is kept"
     assert first["contractDetails.salary"] == "62000"
     assert first["contractDetails.hasSalaryIncrease"] == "true"
-    assert first["createdAt"] == "2026-06-15"
+    assert first["createdAt"] == "2026-06-15T12:00:00Z"
     assert rows[1]["firstName"] == "Zoë"
     assert rows[1]["pipelineStage"] == "Uncategorized"
     assert rows[1]["school"] == ""
@@ -131,7 +131,7 @@ def test_xlsx_export(api: Api, db: Any) -> None:
     assert first["firstName"] == '\'=HYPERLINK("http://evil")'
     assert first["school"] == "光復國小"
     assert first["contractDetails.salary"] == 62000
-    assert first["arcDetails.expiryDate"] == "2026-06-18"
+    assert first["arcDetails.expiryDate"] == "2026-06-18T12:00:00Z"
     assert len(rows) == 3
 
 

@@ -14,10 +14,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pymongo.errors import PyMongoError
 
 from chalicelib import __version__
-from fetms_cli import backup, common, indexes, local, maintenance, migrate, target, users
+from fetms_cli import (
+    backup,
+    common,
+    imports,
+    indexes,
+    local,
+    maintenance,
+    migrate,
+    target,
+    users,
+)
 from fetms_cli.common import CliError
 
-COMMAND_MODULES = (local, backup, maintenance, migrate, indexes, users)
+COMMAND_MODULES = (local, backup, maintenance, migrate, indexes, imports, users)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pymongo.errors import OperationFailure
+
 from chalicelib import db
 from chalicelib.jobs.index_check import compare_indexes, summarize
+from chalicelib.services import schema_state
 from fetms_cli import target
+from fetms_cli.common import CliError
+
+INDEX_CONFLICTS = (85, 86)  # IndexOptionsConflict, IndexKeySpecsConflict
 
 
 def register(subparsers: Any) -> None:
@@ -34,13 +40,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{counts['missing']} missing, {counts['extra']} extra, {counts['mismatched']} mismatched"
         " — `fetms indexes ensure` builds the missing ones; extra/mismatched need a migration"
     )
+    _hint_pending(target.database())
     return 1
+
+
+def _hint_pending(database: db.Db) -> None:
+    state = schema_state.migration_state(database)
+    if state["status"] != "current":
+        print(str(state["message"]))
 
 
 def cmd_ensure(args: argparse.Namespace) -> int:
     target.announce("build the missing registered indexes")
     database = target.database()
-    created = db.ensure_indexes(database)
+    try:
+        created = db.ensure_indexes(database)
+    except OperationFailure as exc:
+        if exc.code not in INDEX_CONFLICTS:
+            raise
+        _hint_pending(database)
+        raise CliError(
+            "an existing index conflicts with a registered one (e.g. Mongoose's on a FETMS "
+            "database): `fetms migrate up` replaces them"
+        ) from exc
     if created:
         for name in created:
             print(f"created {name}")

@@ -8,12 +8,15 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from pymongo.errors import OperationFailure
+
 from chalicelib import db
 from chalicelib.errors import Conflict
+from chalicelib.services import schema_state
 from chalicelib.services.seed import seed_defaults
 from chalicelib.settings import get_settings
 from chalicelib.storage import get_s3
-from fetms_cli import target
+from fetms_cli import common, migrate, target
 from fetms_cli.buckets import ensure_bucket
 from fetms_cli.common import CliError, Progress
 from fetms_cli.demo import seed_demo
@@ -50,12 +53,17 @@ def prepare_database() -> list[str]:
     for bucket in (settings.uploads_bucket, settings.backups_bucket):
         refused.update(ensure_bucket(s3, bucket, settings.cors_origins))
     database = db.get_db()
-    created = db.ensure_indexes(database)
-    seeded = seed_defaults(database)
     lines = [f"Buckets ready: {settings.uploads_bucket}, {settings.backups_bucket}"]
     if refused:
         lines.append("  (the S3 endpoint does not support: " + ", ".join(sorted(refused)) + ")")
-    lines.append(f"Indexes created: {len(created)}" if created else "Indexes: all present")
+    apply_pending_migrations(lines)
+    try:
+        created = db.ensure_indexes(database)
+    except OperationFailure as exc:  # an index of the original FETMS the migrations replace
+        lines.append(f"Indexes: not built ({type(exc).__name__}) until `fetms migrate up` runs")
+    else:
+        lines.append(f"Indexes created: {len(created)}" if created else "Indexes: all present")
+    seeded = seed_defaults(database)
     if any(seeded.values()):
         lines.append(
             f"Seeded defaults: {seeded['stages']} stages, {seeded['alertRules']} alert rules"
@@ -67,6 +75,23 @@ def prepare_database() -> list[str]:
         lines.append(f"  password (shown only this once): {password}")
         lines.append("  change it with POST /api/auth/password, or: fetms users reset --email ...")
     return lines
+
+
+def apply_pending_migrations(lines: list[str]) -> bool:
+    """What ``fetms migrate up`` does, for the local stack: a backup first, then every pending
+    migration. One that needs the operator (0002 without ``UPLOADS_IMPORT_DIR``) stays pending
+    and the stack starts anyway; the API then says that migrations are pending (log + health).
+    Returns whether the database is up to date."""
+    lines.append("")
+    for line in migrate.apply_for_local_stack():
+        lines.append(line)
+    pending = schema_state.migration_state(db.get_db())
+    if pending["status"] == "current":
+        return True
+    lines.append("")
+    lines.append("WARNING: " + str(pending["message"]))
+    lines.append("")
+    return False
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -86,6 +111,10 @@ def cmd_health(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot reach {base}: {exc}", exit_code=2) from exc
     print(json.dumps(body, indent=2))
+    migrations = body.get("migrations") or {}
+    if migrations.get("status") == "pending":
+        common.error(str(migrations.get("message") or "the database has pending migrations"))
+        return 1
     return 0 if body.get("status") == "ok" else 1
 
 

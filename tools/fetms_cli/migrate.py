@@ -8,10 +8,12 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from chalicelib import db
 from chalicelib.jobs import backup
 from chalicelib.migrations import runner
 from chalicelib.services import audit
-from chalicelib.settings import get_settings
+from chalicelib.settings import Settings, get_settings
+from chalicelib.storage import get_s3
 from fetms_cli import target
 from fetms_cli.common import CliError
 from fetms_cli.maintenance import operator_actor
@@ -76,6 +78,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def pre_migration_backup(database: db.Db, s3: Any, settings: Settings, note: str) -> str:
+    """Take the backup ``migrate up`` starts with; returns the line that names it."""
+    manifest = backup.create_backup(
+        database,
+        s3,
+        settings.backups_bucket,
+        app_version=settings.app_version,
+        kind=backup.PRE_MIGRATION,
+        note=note,
+    )
+    return f"backup {manifest['id']} ({manifest['totals']['documents']} documents)"
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     settings = get_settings()
     buckets = (settings.uploads_bucket,) + (() if args.no_backup else (settings.backups_bucket,))
@@ -87,15 +102,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             print("no backup taken (--no-backup)")
             return
         print(f"taking a backup before {len(todo)} migration(s)...")
-        manifest = backup.create_backup(
-            ctx.db,
-            ctx.s3,
-            settings.backups_bucket,
-            app_version=settings.app_version,
-            kind=backup.PRE_MIGRATION,
-            note=f"before {len(todo)} migration(s)",
-        )
-        print(f"backup {manifest['id']} ({manifest['totals']['documents']} documents)")
+        print(pre_migration_backup(ctx.db, ctx.s3, settings, f"before {len(todo)} migration(s)"))
 
     try:
         results = runner.migrate_up(
@@ -109,20 +116,73 @@ def cmd_up(args: argparse.Namespace) -> int:
             "`fetms migrate status` shows what is interrupted, `fetms migrate up` resumes",
             2,
         ) from exc
+    for line in summary_lines(ctx.db, results):
+        print(line)
+    return 0
+
+
+def summary_lines(database: db.Db, results: list[runner.RunResult]) -> list[str]:
+    """Audit the applied migrations; one line per migration applied or still pending."""
+    applied = [r for r in results if r.direction == "up"]
+    audit_applied(database, applied)
+    lines = [f"applied {r.migration.id} in {r.duration_ms} ms" for r in applied]
+    lines += [
+        f"still pending {r.migration.id}: {(r.result or {}).get('reason')}"
+        for r in results
+        if r.direction == runner.DEFERRED
+    ]
+    return lines or ["nothing to apply: the database is up to date"]
+
+
+def audit_applied(database: db.Db, results: list[runner.RunResult]) -> None:
     for result in results:
         audit.record(
-            ctx.db,
+            database,
             operator_actor(),
             "migration.up",
             "migrations",
             result.migration.id,
             details={"durationMs": result.duration_ms},
         )
-    if not results:
-        print("nothing to apply: the database is up to date")
-    for result in results:
-        print(f"applied {result.migration.id} in {result.duration_ms} ms")
-    return 0
+
+
+def apply_for_local_stack() -> list[str]:
+    """``migrate up`` for ``fetms run``: a backup first, then every pending migration; failures
+    are returned as lines (the stack starts anyway and reports the pending migrations). A new,
+    empty database needs none: they are recorded as applied (``record_baseline``)."""
+    settings = get_settings()
+    out: list[str] = []
+    directory = settings.uploads_import_dir
+    ctx = runner.MigrationContext(  # fetms run's own servers (not a stack file: it writes it)
+        db=db.get_db(),
+        s3=get_s3(),
+        uploads_bucket=settings.uploads_bucket,
+        uploads_dir=Path(directory) if directory else None,
+        log=out.append,
+    )
+
+    if not any(ctx.db[name].estimated_document_count() for name in db.FETMS_COLLECTIONS):
+        recorded = runner.record_baseline(ctx.db, runner.discover(), "a new, empty database")
+        if recorded:
+            out.append(
+                f"Migrations: a new database needs none ({len(recorded)} recorded as applied)"
+            )
+        else:
+            out.append("Migrations: the database is up to date")
+        return out
+
+    def take_backup(todo: list[runner.Migration]) -> None:
+        out.append(f"Taking a backup before {len(todo)} migration(s)...")
+        note = f"before {len(todo)} migration(s), by fetms run"
+        out.append(pre_migration_backup(ctx.db, ctx.s3, settings, note))
+
+    try:
+        results = runner.migrate_up(ctx, runner.discover(), before=take_backup)
+    except runner.MigrationError as exc:
+        out.append(f"Migration failed: {exc}")
+        return out
+    out.extend(summary_lines(ctx.db, results))
+    return out
 
 
 def cmd_down(args: argparse.Namespace) -> int:

@@ -452,6 +452,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/teachers/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import teachers from a CSV or XLSX file (multipart field 'file'); dryRun=true reports per row and writes nothing */
+        post: operations["import_teachers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schools/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import schools from a CSV or XLSX file (multipart field 'file'); dryRun=true reports per row and writes nothing */
+        post: operations["import_schools"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Imports, newest first (who, when, file, counts, status) */
+        get: operations["list_imports"];
+        put?: never;
+        /** Start an import of a large file: a presigned POST to upload it to S3 */
+        post: operations["start_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The columns an import reads: FETMS's dot-notation path and our export's label */
+        get: operations["import_columns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import record */
+        get: operations["get_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports/{id}/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check every row of the uploaded file; nothing is written */
+        post: operations["dry_run_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports/{id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply the import: all rows or none (onError=skip: the rows without errors) */
+        post: operations["apply_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports/{id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo an applied import (refused when its records changed since) */
+        post: operations["undo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -910,8 +1047,70 @@ export interface components {
         /**
          * AlertRuleUpdate
          * @description Partial update; ``value`` is re-checked against the (new or stored) condition type.
+         *     FETMS's mail fields (``emailEnabled``, ``emailTemplateId``, ``lastTriggeredAt``) are echoed
+         *     by clients and ignored: this system sends its own digest (expiry notices).
          */
         AlertRuleUpdate: {
+            /**
+             * Id
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            _id?: unknown;
+            /**
+             * V
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            __v?: unknown;
+            /**
+             * Createdat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            createdAt?: unknown;
+            /**
+             * Updatedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            updatedAt?: unknown;
+            /**
+             * Isdeleted
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            isDeleted?: unknown;
+            /**
+             * Deletedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedAt?: unknown;
+            /**
+             * Deletedby
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedBy?: unknown;
+            /**
+             * Emailenabled
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            emailEnabled?: unknown;
+            /**
+             * Emailtemplateid
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            emailTemplateId?: unknown;
+            /**
+             * Lasttriggeredat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            lastTriggeredAt?: unknown;
             /**
              * Name
              * @default null
@@ -1547,6 +1746,297 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** ImportRowOut */
+        ImportRowOut: {
+            /**
+             * Row
+             * @description Spreadsheet row (the header is row 1).
+             */
+            row: number;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "create" | "update" | "unchanged" | "error";
+            /**
+             * Key
+             * @description E-mail (teachers) or Chinese name.
+             * @default null
+             */
+            key?: string | null;
+            /**
+             * Id
+             * @default null
+             */
+            id?: string | null;
+            /**
+             * Changes
+             * @description Fields an update changes.
+             */
+            changes?: string[];
+            /**
+             * Errors
+             * @description {row, column, message} each.
+             */
+            errors?: {
+                [key: string]: unknown;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ImportOut
+         * @description An import record; dry-run and apply answers add ``rows`` and FETMS's ``message``,
+         *     ``count`` (records written or to write) and ``total`` (rows read).
+         */
+        ImportOut: {
+            /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "teachers" | "schools";
+            /** Filename */
+            fileName: string;
+            /**
+             * Size
+             * @default 0
+             */
+            size?: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "awaiting-upload" | "uploaded" | "validated" | "applied" | "undone";
+            /**
+             * Source
+             * @default null
+             */
+            source?: string | null;
+            /**
+             * Createdby
+             * @default null
+             */
+            createdBy?: string | null;
+            /**
+             * Counts
+             * @default null
+             */
+            counts?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Rows
+             * @default null
+             */
+            rows?: components["schemas"]["ImportRowOut"][] | null;
+            /**
+             * Message
+             * @default null
+             */
+            message?: string | null;
+            /**
+             * Count
+             * @default null
+             */
+            count?: number | null;
+            /**
+             * Total
+             * @default null
+             */
+            total?: number | null;
+            /**
+             * Dryrun
+             * @description true in a dry-run answer.
+             * @default null
+             */
+            dryRun?: boolean | null;
+            /**
+             * Validation
+             * @description The last dry run: {format, encoding, counts, errors}.
+             * @default null
+             */
+            validation?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Applied
+             * @description What the apply did.
+             * @default null
+             */
+            applied?: {
+                [key: string]: unknown;
+            } | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ImportUploadOut */
+        ImportUploadOut: {
+            /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "teachers" | "schools";
+            /** Filename */
+            fileName: string;
+            /**
+             * Size
+             * @default 0
+             */
+            size?: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "awaiting-upload" | "uploaded" | "validated" | "applied" | "undone";
+            /**
+             * Source
+             * @default null
+             */
+            source?: string | null;
+            /**
+             * Createdby
+             * @default null
+             */
+            createdBy?: string | null;
+            /**
+             * Counts
+             * @default null
+             */
+            counts?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Rows
+             * @default null
+             */
+            rows?: components["schemas"]["ImportRowOut"][] | null;
+            /**
+             * Message
+             * @default null
+             */
+            message?: string | null;
+            /**
+             * Count
+             * @default null
+             */
+            count?: number | null;
+            /**
+             * Total
+             * @default null
+             */
+            total?: number | null;
+            /**
+             * Dryrun
+             * @description true in a dry-run answer.
+             * @default null
+             */
+            dryRun?: boolean | null;
+            /**
+             * Validation
+             * @description The last dry run: {format, encoding, counts, errors}.
+             * @default null
+             */
+            validation?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Applied
+             * @description What the apply did.
+             * @default null
+             */
+            applied?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Upload
+             * @description {url, fields, expiresAt}: POST the file there.
+             */
+            upload: {
+                [key: string]: unknown;
+            };
+            /** Limits */
+            limits: {
+                [key: string]: number;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ImportUploadCreate
+         * @description Ask for a presigned upload of a spreadsheet too large to send inline.
+         */
+        ImportUploadCreate: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "teachers" | "schools";
+            /** Filename */
+            fileName: string;
+            /** Contenttype */
+            contentType: string;
+            /** Size */
+            size: number;
+        };
+        /** ImportColumnOut */
+        ImportColumnOut: {
+            /**
+             * Path
+             * @description FETMS's dot-notation header.
+             */
+            path: string;
+            /**
+             * Label
+             * @description The human header of our export (also accepted).
+             */
+            label: string;
+            /** Kind */
+            kind: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** AddressOut */
         AddressOut: {
             /**
@@ -1867,8 +2357,57 @@ export interface components {
         /**
          * ProjectUpdate
          * @description Any subset of the editable fields; ``code`` is immutable (sending a different one fails).
+         *     ``isActive`` changes only through archive/restore: echoed, it is ignored.
          */
         ProjectUpdate: {
+            /**
+             * Id
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            _id?: unknown;
+            /**
+             * V
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            __v?: unknown;
+            /**
+             * Createdat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            createdAt?: unknown;
+            /**
+             * Updatedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            updatedAt?: unknown;
+            /**
+             * Isdeleted
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            isDeleted?: unknown;
+            /**
+             * Deletedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedAt?: unknown;
+            /**
+             * Deletedby
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedBy?: unknown;
+            /**
+             * Isactive
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            isActive?: unknown;
             /**
              * Name
              * @default null
@@ -2108,6 +2647,54 @@ export interface components {
          * @description Partial update: nested sections merge field by field.
          */
         SchoolUpdate: {
+            /**
+             * Id
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            _id?: unknown;
+            /**
+             * V
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            __v?: unknown;
+            /**
+             * Createdat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            createdAt?: unknown;
+            /**
+             * Updatedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            updatedAt?: unknown;
+            /**
+             * Isdeleted
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            isDeleted?: unknown;
+            /**
+             * Deletedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedAt?: unknown;
+            /**
+             * Deletedby
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedBy?: unknown;
+            /**
+             * Employedteachers
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            employedTeachers?: unknown;
             /** @default null */
             name?: components["schemas"]["SchoolNamePatch"] | null;
             /** @default null */
@@ -2178,8 +2765,53 @@ export interface components {
             /** Stages */
             stages: components["schemas"]["StageOrderItem"][];
         };
-        /** StageUpdate */
+        /**
+         * StageUpdate
+         * @description Rename or flag a stage; ``order`` changes only through the reorder route (ignored here).
+         */
         StageUpdate: {
+            /**
+             * Id
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            _id?: unknown;
+            /**
+             * V
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            __v?: unknown;
+            /**
+             * Createdat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            createdAt?: unknown;
+            /**
+             * Updatedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            updatedAt?: unknown;
+            /**
+             * Isdeleted
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            isDeleted?: unknown;
+            /**
+             * Deletedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedAt?: unknown;
+            /**
+             * Deletedby
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedBy?: unknown;
             /**
              * Title
              * @default null
@@ -2190,6 +2822,12 @@ export interface components {
              * @default null
              */
             isEmployed?: boolean | null;
+            /**
+             * Order
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            order?: unknown;
         };
         /** StageDeleteOut */
         StageDeleteOut: {
@@ -2241,22 +2879,33 @@ export interface components {
             totalTeachers: number;
             /** Activeschools */
             activeSchools: number;
-            /** Inrecruitment */
+            /**
+             * Inrecruitment
+             * @description Teachers not in an employed stage.
+             */
             inRecruitment: number;
-            /** Actionsneeded */
+            /**
+             * Actionsneeded
+             * @description FETMS's count: upcoming (teacher, active rule) alerts, today < expiry ≤ the rule's threshold.
+             */
             actionsNeeded: number;
+            /**
+             * Teachersneedingaction
+             * @description Distinct teachers with a document expiring within a rule's window or already expired.
+             */
+            teachersNeedingAction: number;
         } & {
             [key: string]: unknown;
         };
         /**
          * DashboardOut
-         * @description FETMS dashboard shape plus ``expiryCounts`` and ``candidatesTotal``.
+         * @description FETMS dashboard shape plus ``expired``, ``expiryCounts`` and ``candidatesTotal``.
          */
         DashboardOut: {
             kpi: components["schemas"]["DashboardKpi"];
             /**
              * Expiry
-             * @description Flagged documents per type (arc, workPermit, passport, teachingLicense, other), most urgent first, at most 100 each.
+             * @description Upcoming alerts, one per (teacher, active rule), in FETMS's shape {teacherId, firstName, lastName, profilePicture, ruleName, documentType, expiryDate, type: EXPIRY} plus ours; keys arc, workPermit, passport, other (FETMS) and teachingLicense; soonest first, at most 1000 per key (expiryCounts is exact).
              */
             expiry: {
                 [key: string]: {
@@ -2264,8 +2913,17 @@ export interface components {
                 }[];
             };
             /**
+             * Expired
+             * @description Expired documents (expiry on or before today) on fields an active rule watches, one per document (type: EXPIRED), most recent first; same keys.
+             */
+            expired: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
+            /**
              * Expirycounts
-             * @description Per type: how many flagged documents are expired / expiring.
+             * @description Per key: expiring (upcoming alerts) and expired (documents), exact.
              */
             expiryCounts: {
                 [key: string]: {
@@ -2274,7 +2932,7 @@ export interface components {
             };
             /**
              * Charts
-             * @description pipeline, nationality, gender, education, salary, hiringStatus, seniority: entries {name, value, count}.
+             * @description pipeline ({name, value, count, id, stageId, color}), nationality, gender, education, salary, hiringStatus, seniority: entries {name, value, count}.
              */
             charts: {
                 [key: string]: {
@@ -2283,12 +2941,15 @@ export interface components {
             };
             /**
              * Candidates
-             * @description Newest 100 teachers in recruitment.
+             * @description The first 100 filtered teachers in creation order (FETMS's rows): pipelineStage is the stage title; salary, seniority, stageId and more.
              */
             candidates: {
                 [key: string]: unknown;
             }[];
-            /** Candidatestotal */
+            /**
+             * Candidatestotal
+             * @description How many teachers the candidates come from.
+             */
             candidatesTotal: number;
         } & {
             [key: string]: unknown;
@@ -2677,12 +3338,12 @@ export interface components {
              * Senioritysalary
              * @default null
              */
-            senioritySalary?: string | number | null;
+            senioritySalary?: string | null;
             /**
              * Seniorityleave
              * @default null
              */
-            seniorityLeave?: string | number | null;
+            seniorityLeave?: string | null;
             /**
              * Salary
              * @default null
@@ -2721,21 +3382,49 @@ export interface components {
             expiryDate?: string | null;
             /**
              * Status
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             status?: unknown;
             /**
              * Filepath
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             filePath?: unknown;
             /**
+             * Filename
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            fileName?: unknown;
+            /**
+             * Contenttype
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            contentType?: unknown;
+            /**
+             * Size
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            size?: unknown;
+            /**
+             * Uploadedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            uploadedAt?: unknown;
+            /**
              * Uploaddate
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             uploadDate?: unknown;
             /**
              * Originalname
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             originalName?: unknown;
@@ -2800,16 +3489,6 @@ export interface components {
              */
             email?: string | null;
         };
-        /**
-         * Gender
-         * @enum {string}
-         */
-        Gender: "Male" | "Female" | "Other";
-        /**
-         * HiringStatus
-         * @enum {string}
-         */
-        HiringStatus: "Newly Hired" | "Re-Hired";
         /** Nationality */
         Nationality: {
             /**
@@ -2880,12 +3559,18 @@ export interface components {
              * @default null
              */
             dob?: string | null;
-            /** @default null */
-            gender?: components["schemas"]["Gender"] | null;
+            /**
+             * Gender
+             * @default null
+             */
+            gender?: string | null;
             /** @default null */
             address?: components["schemas"]["Address"] | null;
-            /** @default null */
-            hiringStatus?: components["schemas"]["HiringStatus"] | null;
+            /**
+             * Hiringstatus
+             * @default null
+             */
+            hiringStatus?: string | null;
         };
         /** TeachingLicense */
         TeachingLicense: {
@@ -2920,6 +3605,48 @@ export interface components {
         };
         /** TeacherCreate */
         TeacherCreate: {
+            /**
+             * Id
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            _id?: unknown;
+            /**
+             * V
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            __v?: unknown;
+            /**
+             * Createdat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            createdAt?: unknown;
+            /**
+             * Updatedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            updatedAt?: unknown;
+            /**
+             * Isdeleted
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            isDeleted?: unknown;
+            /**
+             * Deletedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedAt?: unknown;
+            /**
+             * Deletedby
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedBy?: unknown;
             /**
              * Middlename
              * @default null
@@ -2967,64 +3694,40 @@ export interface components {
             pipelineStage?: string | null;
             /**
              * Pipelineorder
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             pipelineOrder?: unknown;
             /**
-             * Id
-             * @default null
-             */
-            _id?: unknown;
-            /**
-             * V
-             * @default null
-             */
-            __v?: unknown;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: unknown;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: unknown;
-            /**
              * Profilepicture
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             profilePicture?: unknown;
             /**
              * Documentboxes
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             documentBoxes?: unknown;
             /**
              * Otherdocuments
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             otherDocuments?: unknown;
             /**
+             * Documenthistory
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            documentHistory?: unknown;
+            /**
              * Stagehistory
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             stageHistory?: unknown;
-            /**
-             * Isdeleted
-             * @default null
-             */
-            isDeleted?: unknown;
-            /**
-             * Deletedat
-             * @default null
-             */
-            deletedAt?: unknown;
-            /**
-             * Deletedby
-             * @default null
-             */
-            deletedBy?: unknown;
             /** Firstname */
             firstName: string;
             /** Lastname */
@@ -3068,6 +3771,48 @@ export interface components {
          */
         TeacherUpdate: {
             /**
+             * Id
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            _id?: unknown;
+            /**
+             * V
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            __v?: unknown;
+            /**
+             * Createdat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            createdAt?: unknown;
+            /**
+             * Updatedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            updatedAt?: unknown;
+            /**
+             * Isdeleted
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            isDeleted?: unknown;
+            /**
+             * Deletedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedAt?: unknown;
+            /**
+             * Deletedby
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedBy?: unknown;
+            /**
              * Middlename
              * @default null
              */
@@ -3114,64 +3859,40 @@ export interface components {
             pipelineStage?: string | null;
             /**
              * Pipelineorder
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             pipelineOrder?: unknown;
             /**
-             * Id
-             * @default null
-             */
-            _id?: unknown;
-            /**
-             * V
-             * @default null
-             */
-            __v?: unknown;
-            /**
-             * Createdat
-             * @default null
-             */
-            createdAt?: unknown;
-            /**
-             * Updatedat
-             * @default null
-             */
-            updatedAt?: unknown;
-            /**
              * Profilepicture
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             profilePicture?: unknown;
             /**
              * Documentboxes
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             documentBoxes?: unknown;
             /**
              * Otherdocuments
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             otherDocuments?: unknown;
             /**
+             * Documenthistory
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            documentHistory?: unknown;
+            /**
              * Stagehistory
+             * @description Read-only: accepted and ignored on write.
              * @default null
              */
             stageHistory?: unknown;
-            /**
-             * Isdeleted
-             * @default null
-             */
-            isDeleted?: unknown;
-            /**
-             * Deletedat
-             * @default null
-             */
-            deletedAt?: unknown;
-            /**
-             * Deletedby
-             * @default null
-             */
-            deletedBy?: unknown;
             /**
              * Firstname
              * @default null
@@ -3256,8 +3977,53 @@ export interface components {
              */
             password?: string | null;
         };
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @description Name, role or active flag; the e-mail and login times echoed by clients are ignored.
+         */
         UserUpdate: {
+            /**
+             * Id
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            _id?: unknown;
+            /**
+             * V
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            __v?: unknown;
+            /**
+             * Createdat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            createdAt?: unknown;
+            /**
+             * Updatedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            updatedAt?: unknown;
+            /**
+             * Isdeleted
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            isDeleted?: unknown;
+            /**
+             * Deletedat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedAt?: unknown;
+            /**
+             * Deletedby
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            deletedBy?: unknown;
             /**
              * Name
              * @default null
@@ -3270,6 +4036,18 @@ export interface components {
              * @default null
              */
             active?: boolean | null;
+            /**
+             * Email
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            email?: unknown;
+            /**
+             * Lastloginat
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            lastLoginAt?: unknown;
         };
     };
     responses: never;
@@ -5507,6 +6285,596 @@ export interface operations {
             };
         };
     };
+    import_teachers: {
+        parameters: {
+            query?: {
+                onError?: "abort" | "skip";
+                encoding?: "auto" | "utf-8" | "big5";
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_schools: {
+        parameters: {
+            query?: {
+                onError?: "abort" | "skip";
+                encoding?: "auto" | "utf-8" | "big5";
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_imports: {
+        parameters: {
+            query?: {
+                kind?: ("teachers" | "schools") | null;
+                limit?: number | null;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description Total matching items */
+                    "X-Total-Count"?: number;
+                    /** @description rel="next" page, when any */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportUploadCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportUploadOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_columns: {
+        parameters: {
+            query?: {
+                kind?: "teachers" | "schools";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportColumnOut"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dry_run_import: {
+        parameters: {
+            query?: {
+                onError?: "abort" | "skip";
+                encoding?: "auto" | "utf-8" | "big5";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    apply_import: {
+        parameters: {
+            query?: {
+                onError?: "abort" | "skip";
+                encoding?: "auto" | "utf-8" | "big5";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    undo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     openapi_document: {
         parameters: {
             query?: never;
@@ -7179,6 +8547,7 @@ export interface operations {
                 sort?: "createdAt" | "updatedAt" | "firstName" | "lastName" | "email" | "nationality" | "gender" | "hiringStatus" | "degree" | "school" | "pipelineStage" | "pipelineOrder" | "salary" | "contractStartDate" | "contractEndDate" | "arcExpiry" | "workPermitExpiry" | "passportExpiry" | "teachingLicenseExpiry";
                 order?: ("asc" | "desc") | null;
                 format?: "csv" | "xlsx";
+                headers?: "paths" | "labels";
             };
             header?: never;
             path?: never;
