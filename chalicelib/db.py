@@ -34,6 +34,7 @@ RATE_LIMITS = "ratelimits"
 UPLOADS = "uploads"
 SESSIONS = "sessions"
 LOGIN_THROTTLE = "loginthrottle"
+USER_PREFERENCES = "userpreferences"
 
 ALL_COLLECTIONS = (
     TEACHERS,
@@ -52,6 +53,7 @@ ALL_COLLECTIONS = (
     UPLOADS,
     SESSIONS,
     LOGIN_THROTTLE,
+    USER_PREFERENCES,
 )
 
 CASE_INSENSITIVE = Collation(locale="en", strength=2)
