@@ -9,7 +9,7 @@ import { toApiError } from "../../api/errors";
 import type { School, SchoolCreate } from "../../api/types";
 import { Dialog } from "../../components/ui/Dialog";
 import { Field } from "../../components/ui/Field";
-import { Alert } from "../../components/ui/Alert";
+import { FormActions } from "../../components/ui/FormActions";
 import { useErrorText } from "../../components/ui/ErrorMessage";
 
 const schema = z.object({
@@ -144,19 +144,7 @@ export function SchoolDialog({ open, school, onClose, onSaved }: Props) {
         {input("contactPosition", t("schools.fields.contactPosition"))}
         {input("contactEmail", t("schools.fields.contactEmail"), "email")}
         {input("contactPhone", t("schools.fields.contactPhone"), "tel")}
-        {failure ? (
-          <div className="sm:col-span-2">
-            <Alert>{failure}</Alert>
-          </div>
-        ) : null}
-        <div className="flex justify-end gap-2 sm:col-span-2">
-          <button type="button" className="btn" onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={form.formState.isSubmitting}>
-            {t("common.save")}
-          </button>
-        </div>
+        <FormActions failure={failure} busy={form.formState.isSubmitting} onCancel={onClose} className="sm:col-span-2" />
       </form>
     </Dialog>
   );
