@@ -122,7 +122,7 @@ export function ChartCard({ id, title, entries, active, onSelect }: ChartCardPro
           <ResponsiveContainer width="100%" height={height}>
             <BarChart data={data} layout="vertical" margin={{ top: 0, right: 40, bottom: 0, left: 0 }} accessibilityLayer={false}>
               <XAxis type="number" allowDecimals={false} hide />
-              <YAxis type="category" dataKey="display" width={140} tickLine={false} axisLine={false} interval={0} tickFormatter={short} />
+              <YAxis type="category" dataKey="display" width={150} tickLine={false} axisLine={false} interval={0} tickFormatter={short} />
               <Bar dataKey="count" shape={shape} isAnimationActive={false} maxBarSize={22}>
                 <LabelList dataKey="count" position="right" formatter={(value: unknown) => format.number(typeof value === "number" ? value : null)} />
               </Bar>

@@ -34,7 +34,7 @@ function StageRow({ stage, position, canEdit, onRename, onToggleEmployed, onDele
           <button type="button" className="btn btn-small" aria-label={t("settings.stages.renameNamed", { name: stage.title })} onClick={onRename}>
             {t("settings.stages.rename")}
           </button>
-          <button type="button" className="btn btn-small" aria-pressed={stage.isEmployed ?? false} aria-label={t("settings.stages.employedNamed", { name: stage.title })} onClick={onToggleEmployed}>
+          <button type="button" className={`btn btn-small ${stage.isEmployed ? "btn-primary" : ""}`} aria-pressed={stage.isEmployed ?? false} aria-label={t("settings.stages.employedNamed", { name: stage.title })} onClick={onToggleEmployed}>
             {t("settings.stages.countsAsEmployed")}
           </button>
           <button type="button" className="btn btn-small" aria-label={t("settings.stages.deleteNamed", { name: stage.title })} onClick={onDelete}>
