@@ -8,7 +8,7 @@ import { usePageTitle } from "../app/title";
 import { useUrlState } from "../app/urlState";
 import { ErrorMessage } from "../components/ui/ErrorMessage";
 import { Loading } from "../components/ui/Spinner";
-import { EmptyRow, TableShell, TD, TH } from "../components/ui/Table";
+import { EmptyRow, TableShell, TD } from "../components/ui/Table";
 import { useFormat } from "../i18n/format";
 import { ChartCard } from "../features/dashboard/ChartCard";
 import { ExpiryWidget } from "../features/dashboard/ExpiryWidget";
@@ -128,14 +128,7 @@ export default function DashboardPage() {
             <TableShell
               caption={t("dashboard.candidates.title")}
               busy={dashboard.isFetching}
-              head={
-                <>
-                  <th scope="col" className={TH}>{t("teachers.columns.name")}</th>
-                  <th scope="col" className={TH}>{t("teachers.columns.email")}</th>
-                  <th scope="col" className={TH}>{t("teachers.columns.nationality")}</th>
-                  <th scope="col" className={TH}>{t("teachers.columns.stage")}</th>
-                </>
-              }
+              columns={[t("teachers.columns.name"), t("teachers.columns.email"), t("teachers.columns.nationality"), t("teachers.columns.stage")]}
             >
               {rows.map((row) => (
                 <tr key={row.id}>

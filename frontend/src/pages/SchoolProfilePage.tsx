@@ -9,7 +9,7 @@ import { useUrlState } from "../app/urlState";
 import { ErrorMessage } from "../components/ui/ErrorMessage";
 import { Pager, totalOf } from "../components/ui/Pager";
 import { Loading } from "../components/ui/Spinner";
-import { EmptyRow, TableShell, TD, TH } from "../components/ui/Table";
+import { EmptyRow, TableShell, TD } from "../components/ui/Table";
 import { useFormat } from "../i18n/format";
 import { SchoolDialog } from "../features/schools/SchoolDialog";
 import { field, schoolNames } from "../features/schools/format";
@@ -127,15 +127,7 @@ export default function SchoolProfilePage() {
             <TableShell
               caption={t("schools.teachersCaption", { name: names.main })}
               busy={teachers.isFetching}
-              head={
-                <>
-                  <th scope="col" className={TH}>{t("teachers.columns.name")}</th>
-                  <th scope="col" className={TH}>{t("teachers.columns.email")}</th>
-                  <th scope="col" className={TH}>{t("teachers.columns.stage")}</th>
-                  <th scope="col" className={TH}>{t("teachers.columns.hiringStatus")}</th>
-                  <th scope="col" className={TH}>{t("teachers.columns.contractEnd")}</th>
-                </>
-              }
+              columns={[t("teachers.columns.name"), t("teachers.columns.email"), t("teachers.columns.stage"), t("teachers.columns.hiringStatus"), t("teachers.columns.contractEnd")]}
             >
               {(teachers.data?.rows ?? []).map((teacher) => (
                 <tr key={teacher._id}>

@@ -8,12 +8,12 @@ import type { School } from "../api/types";
 import { useCanEdit } from "../app/health";
 import { usePageTitle } from "../app/title";
 import { useUrlState } from "../app/urlState";
-import { Alert } from "../components/ui/Alert";
+import { Outcome } from "../components/ui/Alert";
 import { ErrorMessage, useErrorText } from "../components/ui/ErrorMessage";
 import { Pager, totalOf } from "../components/ui/Pager";
 import { ConfirmDialog } from "../components/ui/Prompts";
 import { Loading } from "../components/ui/Spinner";
-import { Badge, EmptyRow, TableShell, TD, TH } from "../components/ui/Table";
+import { Badge, EmptyRow, TableShell, TD } from "../components/ui/Table";
 import { useFormat } from "../i18n/format";
 import { SearchBox } from "../features/teachers/Filters";
 import { SchoolDialog } from "../features/schools/SchoolDialog";
@@ -89,8 +89,7 @@ export default function SchoolsPage() {
           </label>
         </div>
       </div>
-      {notice ? <Alert tone="success">{notice}</Alert> : null}
-      {failure ? <Alert>{failure}</Alert> : null}
+      <Outcome notice={notice} failure={failure} />
       {list.error ? <ErrorMessage error={list.error} /> : null}
       {list.isLoading ? (
         <Loading />
@@ -98,16 +97,7 @@ export default function SchoolsPage() {
         <TableShell
           caption={t("schools.tableCaption")}
           busy={list.isFetching}
-          head={
-            <>
-              <th scope="col" className={TH}>{t("schools.columns.name")}</th>
-              <th scope="col" className={TH}>{t("schools.columns.otherName")}</th>
-              <th scope="col" className={TH}>{t("schools.columns.address")}</th>
-              <th scope="col" className={TH}>{t("schools.columns.contact")}</th>
-              <th scope="col" className={TH}>{t("schools.columns.phone")}</th>
-              {canEdit ? <th scope="col" className={TH}>{t("common.actions")}</th> : null}
-            </>
-          }
+          columns={[t("schools.columns.name"), t("schools.columns.otherName"), t("schools.columns.address"), t("schools.columns.contact"), t("schools.columns.phone"), canEdit && t("common.actions")]}
         >
           {rows.map((school) => {
             const names = schoolNames(school, i18n.language);

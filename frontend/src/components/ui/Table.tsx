@@ -3,14 +3,24 @@ import type { ReactNode } from "react";
 export const TH = "px-3 py-2 text-left font-semibold whitespace-nowrap";
 export const TD = "px-3 py-2 align-top";
 
-/** A bordered, horizontally scrollable table with a (visually hidden) caption naming it. */
-export function TableShell({ caption, busy, head, children }: { caption: string; busy?: boolean; head: ReactNode; children: ReactNode }) {
+/**
+ * A bordered, horizontally scrollable table with a (visually hidden) caption naming it; `columns`
+ * are plain column headers (`head` for headers that need more).
+ */
+export function TableShell({ caption, busy, columns, head, children }: { caption: string; busy?: boolean; columns?: (string | false)[]; head?: ReactNode; children: ReactNode }) {
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-700">
       <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700" aria-busy={busy ?? false}>
         <caption className="sr-only">{caption}</caption>
         <thead className="bg-slate-100 dark:bg-slate-800">
-          <tr>{head}</tr>
+          <tr>
+            {(columns ?? []).filter((c): c is string => c !== false).map((column) => (
+              <th key={column} scope="col" className={TH}>
+                {column}
+              </th>
+            ))}
+            {head}
+          </tr>
         </thead>
         <tbody className="divide-y divide-slate-100 bg-white dark:divide-slate-800 dark:bg-slate-900">{children}</tbody>
       </table>

@@ -11,11 +11,13 @@ type SectionProps = {
   /** Only admins may open it (others get a message; the API refuses them anyway). */
   adminOnly?: boolean;
   actions?: ReactNode;
+  /** The screen's "New …" button (shown when the user may use it). */
+  create?: { label: string; onClick: () => void } | null;
   children: ReactNode;
 };
 
 /** One settings screen: its heading (level 2 under "Settings"), an introduction and its content. */
-export function Section({ id, adminOnly, actions, children }: SectionProps) {
+export function Section({ id, adminOnly, actions, create, children }: SectionProps) {
   const { t } = useTranslation();
   const { user } = useAuth();
   const title = t(`settings.${id}.title`);
@@ -28,6 +30,11 @@ export function Section({ id, adminOnly, actions, children }: SectionProps) {
           {title}
         </h2>
         {allowed ? actions : null}
+        {allowed && create ? (
+          <button type="button" className="btn btn-primary" onClick={create.onClick}>
+            {create.label}
+          </button>
+        ) : null}
       </div>
       <p className="max-w-3xl text-sm muted">{t(`settings.${id}.intro`)}</p>
       {allowed ? children : <Alert>{t("settings.adminOnly")}</Alert>}

@@ -4,14 +4,13 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api/client";
 import { toApiError } from "../../api/errors";
 import type { AlertRule, AlertRuleCreate } from "../../api/types";
-import { Alert } from "../../components/ui/Alert";
-import { Dialog } from "../../components/ui/Dialog";
+import { Outcome } from "../../components/ui/Alert";
 import { ErrorMessage, useErrorText } from "../../components/ui/ErrorMessage";
 import { Field } from "../../components/ui/Field";
-import { FormActions } from "../../components/ui/FormActions";
+import { FormDialog } from "../../components/ui/FormDialog";
 import { ConfirmDialog } from "../../components/ui/Prompts";
 import { Loading } from "../../components/ui/Spinner";
-import { Badge, EmptyRow, TableShell, TD, TH } from "../../components/ui/Table";
+import { Badge, EmptyRow, TableShell, TD } from "../../components/ui/Table";
 import { useFormat } from "../../i18n/format";
 import { Section, useCanAdminister } from "../../features/settings/Section";
 
@@ -81,56 +80,46 @@ function RuleDialog({ rule, open, onClose, onSaved }: { rule: AlertRule | null; 
   };
 
   return (
-    <Dialog open={open} onClose={onClose} title={rule ? t("settings.alerts.editTitle", { name: rule.name }) : t("settings.alerts.new")}>
-      <form
-        noValidate
-        className="flex flex-col gap-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <Field label={t("settings.alerts.name")} error={errors.name}>
-          {(p) => <input {...p} className="input" autoComplete="off" value={draft.name} onChange={(e) => set({ name: e.target.value })} />}
-        </Field>
-        <Field label={t("settings.alerts.documentType")} error={errors.documentType}>
-          {(p) => (
-            <select {...p} className="input" value={draft.documentType} onChange={(e) => set({ documentType: e.target.value as DocumentType })}>
-              {DOCUMENT_TYPES.map((type) => (
-                <option key={type} value={type}>
-                  {t(`settings.alerts.types.${type}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t("settings.alerts.condition")} error={errors.conditionType}>
-          {(p) => (
-            <select {...p} className="input" value={draft.conditionType} onChange={(e) => set({ conditionType: e.target.value as Condition })}>
-              {CONDITIONS.map((condition) => (
-                <option key={condition} value={condition}>
-                  {t(`settings.alerts.conditions.${condition}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        {draft.conditionType === "DAYS_REMAINING" ? (
-          <Field label={t("settings.alerts.days")} error={errors.value} hint={t("settings.alerts.daysHint")}>
-            {(p) => <input {...p} type="number" inputMode="numeric" className="input" value={draft.days} onChange={(e) => set({ days: e.target.value })} />}
-          </Field>
-        ) : (
-          <Field label={t("settings.alerts.date")} error={errors.value} hint={t("settings.alerts.dateHint")}>
-            {(p) => <input {...p} type="date" className="input" value={draft.date} onChange={(e) => set({ date: e.target.value })} />}
-          </Field>
+    <FormDialog open={open} onClose={onClose} title={rule ? t("settings.alerts.editTitle", { name: rule.name }) : t("settings.alerts.new")} onSubmit={submit} failure={failure} busy={busy}>
+      <Field label={t("settings.alerts.name")} error={errors.name}>
+        {(p) => <input {...p} className="input" autoComplete="off" value={draft.name} onChange={(e) => set({ name: e.target.value })} />}
+      </Field>
+      <Field label={t("settings.alerts.documentType")} error={errors.documentType}>
+        {(p) => (
+          <select {...p} className="input" value={draft.documentType} onChange={(e) => set({ documentType: e.target.value as DocumentType })}>
+            {DOCUMENT_TYPES.map((type) => (
+              <option key={type} value={type}>
+                {t(`settings.alerts.types.${type}`)}
+              </option>
+            ))}
+          </select>
         )}
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" className="h-4 w-4" checked={draft.isActive} onChange={(e) => set({ isActive: e.target.checked })} />
-          {t("settings.alerts.active")}
-        </label>
-        <FormActions failure={failure} busy={busy} onCancel={onClose} />
-      </form>
-    </Dialog>
+      </Field>
+      <Field label={t("settings.alerts.condition")} error={errors.conditionType}>
+        {(p) => (
+          <select {...p} className="input" value={draft.conditionType} onChange={(e) => set({ conditionType: e.target.value as Condition })}>
+            {CONDITIONS.map((condition) => (
+              <option key={condition} value={condition}>
+                {t(`settings.alerts.conditions.${condition}`)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {draft.conditionType === "DAYS_REMAINING" ? (
+        <Field label={t("settings.alerts.days")} error={errors.value} hint={t("settings.alerts.daysHint")}>
+          {(p) => <input {...p} type="number" inputMode="numeric" className="input" value={draft.days} onChange={(e) => set({ days: e.target.value })} />}
+        </Field>
+      ) : (
+        <Field label={t("settings.alerts.date")} error={errors.value} hint={t("settings.alerts.dateHint")}>
+          {(p) => <input {...p} type="date" className="input" value={draft.date} onChange={(e) => set({ date: e.target.value })} />}
+        </Field>
+      )}
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" className="h-4 w-4" checked={draft.isActive} onChange={(e) => set({ isActive: e.target.checked })} />
+        {t("settings.alerts.active")}
+      </label>
+    </FormDialog>
   );
 }
 
@@ -173,31 +162,16 @@ export default function AlertRulesSettings() {
   return (
     <Section
       id="alerts"
-      actions={
-        canEdit ? (
-          <button type="button" className="btn btn-primary" onClick={() => setEditing("new")}>
-            {t("settings.alerts.new")}
-          </button>
-        ) : null
-      }
+      create={canEdit ? { label: t("settings.alerts.new"), onClick: () => setEditing("new") } : null}
     >
-      {notice ? <Alert tone="success">{notice}</Alert> : null}
-      {failure ? <Alert>{failure}</Alert> : null}
+      <Outcome notice={notice} failure={failure} />
       {rules.error ? <ErrorMessage error={rules.error} /> : null}
       {rules.isLoading ? (
         <Loading />
       ) : (
         <TableShell
           caption={t("settings.alerts.caption")}
-          head={
-            <>
-              <th scope="col" className={TH}>{t("settings.alerts.name")}</th>
-              <th scope="col" className={TH}>{t("settings.alerts.documentType")}</th>
-              <th scope="col" className={TH}>{t("settings.alerts.condition")}</th>
-              <th scope="col" className={TH}>{t("settings.alerts.state")}</th>
-              {canEdit ? <th scope="col" className={TH}>{t("common.actions")}</th> : null}
-            </>
-          }
+          columns={[t("settings.alerts.name"), t("settings.alerts.documentType"), t("settings.alerts.condition"), t("settings.alerts.state"), canEdit && t("common.actions")]}
         >
           {(rules.data ?? []).map((rule) => (
             <tr key={rule._id}>

@@ -8,7 +8,7 @@ import { useUrlState } from "../../app/urlState";
 import { ErrorMessage } from "../../components/ui/ErrorMessage";
 import { Pager, totalOf } from "../../components/ui/Pager";
 import { Loading } from "../../components/ui/Spinner";
-import { EmptyRow, TableShell, TD, TH } from "../../components/ui/Table";
+import { EmptyRow, TableShell, TD } from "../../components/ui/Table";
 import { useFormat } from "../../i18n/format";
 import { Select } from "../../features/teachers/Filters";
 import { Section, useIsAdmin } from "../../features/settings/Section";
@@ -154,15 +154,7 @@ export default function AuditSettings() {
         <TableShell
           caption={t("settings.audit.caption")}
           busy={entries.isFetching}
-          head={
-            <>
-              <th scope="col" className={TH}>{t("settings.audit.when")}</th>
-              <th scope="col" className={TH}>{t("settings.audit.who")}</th>
-              <th scope="col" className={TH}>{t("settings.audit.action")}</th>
-              <th scope="col" className={TH}>{t("settings.audit.record")}</th>
-              <th scope="col" className={TH}>{t("settings.audit.changes")}</th>
-            </>
-          }
+          columns={[t("settings.audit.when"), t("settings.audit.who"), t("settings.audit.action"), t("settings.audit.record"), t("settings.audit.changes")]}
         >
           {(entries.data?.rows ?? []).map((entry) => (
             <tr key={entry._id}>

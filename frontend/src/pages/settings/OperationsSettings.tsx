@@ -7,7 +7,7 @@ import { useHealth } from "../../app/health";
 import { Alert } from "../../components/ui/Alert";
 import { ErrorMessage, useErrorText } from "../../components/ui/ErrorMessage";
 import { Loading } from "../../components/ui/Spinner";
-import { Badge, EmptyRow, TableShell, TD, TH } from "../../components/ui/Table";
+import { Badge, EmptyRow, TableShell, TD } from "../../components/ui/Table";
 import { useFormat } from "../../i18n/format";
 import { Section, useIsAdmin } from "../../features/settings/Section";
 
@@ -201,17 +201,7 @@ function BackupsCard() {
       ) : (
         <TableShell
           caption={t("settings.operations.backupsCaption")}
-          head={
-            <>
-              <th scope="col" className={TH}>{t("settings.operations.backup")}</th>
-              <th scope="col" className={TH}>{t("settings.operations.kind")}</th>
-              <th scope="col" className={TH}>{t("settings.operations.status")}</th>
-              <th scope="col" className={TH}>{t("settings.operations.started")}</th>
-              <th scope="col" className={TH}>{t("settings.operations.finished")}</th>
-              <th scope="col" className={TH}>{t("settings.operations.documents")}</th>
-              <th scope="col" className={TH}>{t("settings.operations.size")}</th>
-            </>
-          }
+          columns={[t("settings.operations.backup"), t("settings.operations.kind"), t("settings.operations.status"), t("settings.operations.started"), t("settings.operations.finished"), t("settings.operations.documents"), t("settings.operations.size")]}
         >
           {(backups.data ?? []).map((backup) => (
             <tr key={backup.id}>

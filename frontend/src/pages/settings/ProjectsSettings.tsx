@@ -4,15 +4,14 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api/client";
 import { toApiError } from "../../api/errors";
 import type { Project } from "../../api/types";
-import { Alert } from "../../components/ui/Alert";
-import { Dialog } from "../../components/ui/Dialog";
+import { Outcome } from "../../components/ui/Alert";
 import { ErrorMessage, useErrorText } from "../../components/ui/ErrorMessage";
 import { Field } from "../../components/ui/Field";
 import { ConfirmDialog } from "../../components/ui/Prompts";
 import { Loading } from "../../components/ui/Spinner";
-import { Badge, EmptyRow, TableShell, TD, TH } from "../../components/ui/Table";
+import { Badge, EmptyRow, TableShell, TD } from "../../components/ui/Table";
 import { Section, useCanAdminister } from "../../features/settings/Section";
-import { FormActions } from "../../components/ui/FormActions";
+import { FormDialog } from "../../components/ui/FormDialog";
 
 type Draft = { name: string; code: string; description: string };
 
@@ -64,27 +63,17 @@ function ProjectDialog({ project, open, onClose, onSaved }: { project: Project |
   };
 
   return (
-    <Dialog open={open} onClose={onClose} title={project ? t("settings.projects.renameTitle", { name: project.name }) : t("settings.projects.new")}>
-      <form
-        noValidate
-        className="flex flex-col gap-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <Field label={t("settings.projects.name")} error={errors.name}>
-          {(p) => <input {...p} className="input" autoComplete="off" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />}
-        </Field>
-        <Field label={t("settings.projects.code")} error={errors.code} hint={project ? t("settings.projects.codeFixed") : t("settings.projects.codeHint")}>
-          {(p) => <input {...p} className="input" autoComplete="off" disabled={!!project} value={draft.code} onChange={(e) => setDraft({ ...draft, code: e.target.value })} />}
-        </Field>
-        <Field label={t("settings.projects.description")} error={errors.description}>
-          {(p) => <textarea {...p} className="input" rows={3} value={draft.description} onChange={(e) => setDraft({ ...draft, description: e.target.value })} />}
-        </Field>
-        <FormActions failure={failure} busy={busy} onCancel={onClose} />
-      </form>
-    </Dialog>
+    <FormDialog open={open} onClose={onClose} title={project ? t("settings.projects.renameTitle", { name: project.name }) : t("settings.projects.new")} onSubmit={submit} failure={failure} busy={busy}>
+      <Field label={t("settings.projects.name")} error={errors.name}>
+        {(p) => <input {...p} className="input" autoComplete="off" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />}
+      </Field>
+      <Field label={t("settings.projects.code")} error={errors.code} hint={project ? t("settings.projects.codeFixed") : t("settings.projects.codeHint")}>
+        {(p) => <input {...p} className="input" autoComplete="off" disabled={!!project} value={draft.code} onChange={(e) => setDraft({ ...draft, code: e.target.value })} />}
+      </Field>
+      <Field label={t("settings.projects.description")} error={errors.description}>
+        {(p) => <textarea {...p} className="input" rows={3} value={draft.description} onChange={(e) => setDraft({ ...draft, description: e.target.value })} />}
+      </Field>
+    </FormDialog>
   );
 }
 
@@ -119,31 +108,16 @@ export default function ProjectsSettings() {
   return (
     <Section
       id="projects"
-      actions={
-        canAdminister ? (
-          <button type="button" className="btn btn-primary" onClick={() => setEditing("new")}>
-            {t("settings.projects.new")}
-          </button>
-        ) : null
-      }
+      create={canAdminister ? { label: t("settings.projects.new"), onClick: () => setEditing("new") } : null}
     >
-      {notice ? <Alert tone="success">{notice}</Alert> : null}
-      {failure ? <Alert>{failure}</Alert> : null}
+      <Outcome notice={notice} failure={failure} />
       {projects.error ? <ErrorMessage error={projects.error} /> : null}
       {projects.isLoading ? (
         <Loading />
       ) : (
         <TableShell
           caption={t("settings.projects.caption")}
-          head={
-            <>
-              <th scope="col" className={TH}>{t("settings.projects.name")}</th>
-              <th scope="col" className={TH}>{t("settings.projects.code")}</th>
-              <th scope="col" className={TH}>{t("settings.projects.description")}</th>
-              <th scope="col" className={TH}>{t("settings.projects.state")}</th>
-              {canAdminister ? <th scope="col" className={TH}>{t("common.actions")}</th> : null}
-            </>
-          }
+          columns={[t("settings.projects.name"), t("settings.projects.code"), t("settings.projects.description"), t("settings.projects.state"), canAdminister && t("common.actions")]}
         >
           {(projects.data ?? []).map((project) => {
             const archived = project.isActive === false;

@@ -7,7 +7,7 @@ import { CSS } from "@dnd-kit/utilities";
 import { api } from "../../api/client";
 import { toApiError } from "../../api/errors";
 import type { Stage } from "../../api/types";
-import { Alert } from "../../components/ui/Alert";
+import { Outcome } from "../../components/ui/Alert";
 import { ErrorMessage, useErrorText } from "../../components/ui/ErrorMessage";
 import { ConfirmDialog, NameDialog } from "../../components/ui/Prompts";
 import { Loading } from "../../components/ui/Spinner";
@@ -174,8 +174,7 @@ export default function StagesSettings() {
           </button>
         </form>
       ) : null}
-      {notice ? <Alert tone="success">{notice}</Alert> : null}
-      {failure ? <Alert>{failure}</Alert> : null}
+      <Outcome notice={notice} failure={failure} />
       {stages.error ? <ErrorMessage error={stages.error} /> : null}
       {stages.isLoading ? (
         <Loading />

@@ -5,14 +5,14 @@ import { api, unwrap } from "../../api/client";
 import { toApiError } from "../../api/errors";
 import type { AdminUser, Role } from "../../api/types";
 import { useAuth } from "../../app/auth";
-import { Alert } from "../../components/ui/Alert";
+import { Outcome } from "../../components/ui/Alert";
 import { Dialog } from "../../components/ui/Dialog";
 import { ErrorMessage, useErrorText } from "../../components/ui/ErrorMessage";
 import { Field } from "../../components/ui/Field";
-import { FormActions } from "../../components/ui/FormActions";
+import { FormDialog } from "../../components/ui/FormDialog";
 import { ConfirmDialog } from "../../components/ui/Prompts";
 import { Loading } from "../../components/ui/Spinner";
-import { Badge, EmptyRow, TableShell, TD, TH } from "../../components/ui/Table";
+import { Badge, EmptyRow, TableShell, TD } from "../../components/ui/Table";
 import { useFormat } from "../../i18n/format";
 import { Section, useCanAdminister, useIsAdmin } from "../../features/settings/Section";
 
@@ -73,36 +73,26 @@ function NewUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: (
     onClose();
   };
   return (
-    <Dialog open={open} onClose={onClose} title={t("settings.users.new")}>
-      <form
-        noValidate
-        className="flex flex-col gap-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        <Field label={t("settings.users.name")} error={errors.name}>
-          {(p) => <input {...p} className="input" autoComplete="off" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />}
-        </Field>
-        <Field label={t("settings.users.email")} error={errors.email}>
-          {(p) => <input {...p} type="email" className="input" autoComplete="off" value={draft.email} onChange={(e) => setDraft({ ...draft, email: e.target.value })} />}
-        </Field>
-        <Field label={t("settings.users.role")} error={errors.role} hint={t("settings.users.roleHint")}>
-          {(p) => (
-            <select {...p} className="input" value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })}>
-              {ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {t(`roles.${role}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <p className="text-sm muted">{t("settings.users.generatedHint")}</p>
-        <FormActions failure={failure} busy={busy} onCancel={onClose} saveLabel={t("settings.users.create")} />
-      </form>
-    </Dialog>
+    <FormDialog open={open} onClose={onClose} title={t("settings.users.new")} onSubmit={submit} failure={failure} busy={busy} saveLabel={t("settings.users.create")}>
+      <Field label={t("settings.users.name")} error={errors.name}>
+        {(p) => <input {...p} className="input" autoComplete="off" value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />}
+      </Field>
+      <Field label={t("settings.users.email")} error={errors.email}>
+        {(p) => <input {...p} type="email" className="input" autoComplete="off" value={draft.email} onChange={(e) => setDraft({ ...draft, email: e.target.value })} />}
+      </Field>
+      <Field label={t("settings.users.role")} error={errors.role} hint={t("settings.users.roleHint")}>
+        {(p) => (
+          <select {...p} className="input" value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as Role })}>
+            {ROLES.map((role) => (
+              <option key={role} value={role}>
+                {t(`roles.${role}`)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <p className="text-sm muted">{t("settings.users.generatedHint")}</p>
+    </FormDialog>
   );
 }
 
@@ -144,16 +134,9 @@ export default function UsersSettings() {
     <Section
       id="users"
       adminOnly
-      actions={
-        canEdit ? (
-          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
-            {t("settings.users.new")}
-          </button>
-        ) : null
-      }
+      create={canEdit ? { label: t("settings.users.new"), onClick: () => setCreating(true) } : null}
     >
-      {notice ? <Alert tone="success">{notice}</Alert> : null}
-      {failure ? <Alert>{failure}</Alert> : null}
+      <Outcome notice={notice} failure={failure} />
       {users.error ? <ErrorMessage error={users.error} /> : null}
       {users.isLoading ? (
         <Loading />
@@ -161,16 +144,7 @@ export default function UsersSettings() {
         <TableShell
           caption={t("settings.users.caption")}
           busy={users.isFetching}
-          head={
-            <>
-              <th scope="col" className={TH}>{t("settings.users.name")}</th>
-              <th scope="col" className={TH}>{t("settings.users.email")}</th>
-              <th scope="col" className={TH}>{t("settings.users.role")}</th>
-              <th scope="col" className={TH}>{t("settings.users.state")}</th>
-              <th scope="col" className={TH}>{t("settings.users.lastLogin")}</th>
-              {canEdit ? <th scope="col" className={TH}>{t("common.actions")}</th> : null}
-            </>
-          }
+          columns={[t("settings.users.name"), t("settings.users.email"), t("settings.users.role"), t("settings.users.state"), t("settings.users.lastLogin"), canEdit && t("common.actions")]}
         >
           {(users.data ?? []).map((user) => {
             const self = user._id === me?._id;
