@@ -54,14 +54,19 @@ export function PreferencesSync() {
   const columns = usePref(columnsKey(user?._id));
   const server = prefs.data;
 
+  // What this browser had when the session started: a choice the user makes before the server's
+  // preferences arrive is theirs to keep (and is sent to the server below), not overwritten.
+  const started = useRef({ language, theme, columns });
+
   useEffect(() => {
     if (!server || applied.current) return;
     applied.current = true;
-    if (server.language && server.language !== i18n.language) void i18n.changeLanguage(server.language);
-    if (server.theme === "light" || server.theme === "dark" || server.theme === "system") applyTheme(server.theme);
+    const untouched = started.current;
+    if (server.language && language === untouched.language && server.language !== i18n.language) void i18n.changeLanguage(server.language);
+    if ((server.theme === "light" || server.theme === "dark" || server.theme === "system") && theme === untouched.theme) applyTheme(server.theme);
     if (server.defaultProject) setPref(projectKey(user?._id), server.defaultProject);
-    if (server.listColumns) setPref(columnsKey(user?._id), JSON.stringify(server.listColumns));
-  }, [server, i18n, user?._id]);
+    if (server.listColumns && columns === untouched.columns) setPref(columnsKey(user?._id), JSON.stringify(server.listColumns));
+  }, [server, i18n, user?._id, language, theme, columns]);
 
   const { mutate, isPending } = save;
   useEffect(() => {

@@ -18,6 +18,15 @@ const short = (value: unknown) => {
   return text.length > 20 ? `${text.slice(0, 19)}…` : text;
 };
 
+const NONE_KEYS: Record<string, string> = {
+  Unspecified: "unspecified",
+  Unknown: "unknown",
+  "Not Specified": "notSpecified",
+  Pending: "pending",
+  Uncategorized: "uncategorized",
+  uncategorized: "uncategorized",
+};
+
 type BarProps = { x?: number; y?: number; width?: number; height?: number; payload?: Entry & { display: string } };
 
 type ChartCardProps = {
@@ -38,7 +47,8 @@ export function ChartCard({ id, title, entries, active, onSelect }: ChartCardPro
   const format = useFormat();
   const titleId = useId();
   const [asTable, setAsTable] = useState(false);
-  const display = (entry: Entry) => (entry.tone === "none" && entry.label.toLowerCase() === "unspecified" ? t("common.unspecified") : entry.label);
+  // The API's words for "no value" (FETMS's labels) read in the UI language.
+  const display = (entry: Entry) => (entry.tone === "none" ? t(`dashboard.none.${NONE_KEYS[entry.label] ?? "unspecified"}`) : entry.label);
   const data = entries.map((entry) => ({ ...entry, display: display(entry) }));
   const name = (entry: Entry) => t("dashboard.filterBy", { chart: title, value: display(entry), count: entry.count, formatted: format.number(entry.count) });
 
