@@ -1,7 +1,8 @@
 import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { api, unwrap } from "../../api/client";
+import { api } from "../../api/client";
+import { allPages } from "../../api/pages";
 import { toApiError } from "../../api/errors";
 import type { AlertRule, AlertRuleCreate } from "../../api/types";
 import { Outcome } from "../../components/ui/Alert";
@@ -136,7 +137,7 @@ export default function AlertRulesSettings() {
   const [failure, setFailure] = useState<string | null>(null);
   const rules = useQuery({
     queryKey: ["alerts"],
-    queryFn: async () => unwrap(await api.GET("/api/alerts", { params: { query: { limit: 1000 } } })),
+    queryFn: () => allPages((page) => api.GET("/api/alerts", { params: { query: page } })),
   });
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: ["alerts"] });

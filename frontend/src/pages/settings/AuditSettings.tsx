@@ -3,6 +3,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, unwrap } from "../../api/client";
+import { allPages } from "../../api/pages";
 import type { AuditEntry, AuditQuery } from "../../api/types";
 import { useUrlState } from "../../app/urlState";
 import { ErrorMessage } from "../../components/ui/ErrorMessage";
@@ -84,7 +85,7 @@ export default function AuditSettings() {
   const to = params.get("to") ?? "";
   const users = useQuery({
     queryKey: ["users"],
-    queryFn: async () => unwrap(await api.GET("/api/users", { params: { query: { includeInactive: true, limit: 1000 } } })),
+    queryFn: () => allPages((page) => api.GET("/api/users", { params: { query: { includeInactive: true, ...page } } })),
     enabled: isAdmin,
   });
   const query: AuditQuery = { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };

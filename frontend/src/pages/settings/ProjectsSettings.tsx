@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { api, unwrap } from "../../api/client";
+import { api } from "../../api/client";
+import { allPages } from "../../api/pages";
 import { toApiError } from "../../api/errors";
 import type { Project } from "../../api/types";
 import { Outcome } from "../../components/ui/Alert";
@@ -88,7 +89,7 @@ export default function ProjectsSettings() {
   const [failure, setFailure] = useState<string | null>(null);
   const projects = useQuery({
     queryKey: ["projects", "all"],
-    queryFn: async () => unwrap(await api.GET("/api/projects", { params: { query: { includeArchived: true } } })),
+    queryFn: () => allPages((page) => api.GET("/api/projects", { params: { query: { includeArchived: true, ...page } } })),
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["projects"] });
 

@@ -1,7 +1,8 @@
 import { useEffect, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { api, unwrap } from "../../api/client";
+import { api } from "../../api/client";
+import { allPages } from "../../api/pages";
 import { toApiError } from "../../api/errors";
 import type { AdminUser, Role } from "../../api/types";
 import { useAuth } from "../../app/auth";
@@ -112,7 +113,7 @@ export default function UsersSettings() {
   const [failure, setFailure] = useState<string | null>(null);
   const users = useQuery({
     queryKey: ["users"],
-    queryFn: async () => unwrap(await api.GET("/api/users", { params: { query: { includeInactive: true, limit: 1000 } } })),
+    queryFn: () => allPages((page) => api.GET("/api/users", { params: { query: { includeInactive: true, ...page } } })),
     enabled: isAdmin,
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["users"] });
