@@ -36,6 +36,7 @@ SESSIONS = "sessions"
 LOGIN_THROTTLE = "loginthrottle"
 DELETED_STAGES = "deletedstages"
 IMPORT_ITEMS = "importitems"
+USER_PREFERENCES = "userpreferences"
 
 ALL_COLLECTIONS = (
     TEACHERS,
@@ -56,6 +57,7 @@ ALL_COLLECTIONS = (
     LOGIN_THROTTLE,
     DELETED_STAGES,
     IMPORT_ITEMS,
+    USER_PREFERENCES,
 )
 
 # Collections an original FETMS database may hold: adopting one reconciles their indexes.

@@ -43,6 +43,13 @@ def suppress_app_stack(stack: Stack, config: StageConfig) -> None:
                 r"/^Resource::<Storage(Uploads|Backups)[A-Za-z0-9]*\.Arn>\/(teachers|exports|backups)\/\*$/",
             ),
             _suppression(
+                "IAM5",
+                "The admins' Operations screen lists the latest backups: the API reads each "
+                "backup's manifest (backups/<id>/manifest.json), never an archive; the id part "
+                "is the only wildcard.",
+                r"/^Resource::<StorageBackups[A-Za-z0-9]*\.Arn>\/backups\/\*\/manifest\.json$/",
+            ),
+            _suppression(
                 "IAM4",
                 "API Gateway's account-level logging role: AmazonAPIGatewayPushToCloudWatchLogs "
                 "is the policy AWS documents for it (logs actions only).",

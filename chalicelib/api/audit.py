@@ -29,6 +29,7 @@ def search_audit(req: ApiRequest) -> Page:
         entity=q.entity,
         entity_id=q.entityId,
         actor=q.actor,
+        action=q.action,
         since=q.from_,
         until=q.to,
         limit=req.limit,

@@ -8,14 +8,16 @@ from chalice.app import Blueprint
 
 from chalicelib.api.routing import ApiRequest, route
 from chalicelib.models.users import (
+    UserAdminOut,
     UserCreate,
     UserListQuery,
     UserOut,
     UserUpdate,
     UserWithPasswordOut,
 )
-from chalicelib.services import users
+from chalicelib.services import user_admin, users
 from chalicelib.services.common import Page
+from chalicelib.services.tokens import signing_key
 
 bp = Blueprint(__name__)
 
@@ -26,12 +28,16 @@ bp = Blueprint(__name__)
     summary="List users",
     role="admin",
     query=UserListQuery,
-    response=UserOut,
+    response=UserAdminOut,
     paged=True,
 )
 def list_users(req: ApiRequest) -> Page:
-    return users.list_users(
-        req.db, include_inactive=req.query.includeInactive, limit=req.limit, offset=req.offset
+    return user_admin.list_users(
+        req.db,
+        include_inactive=req.query.includeInactive,
+        limit=req.limit,
+        offset=req.offset,
+        key=signing_key(req.settings),
     )
 
 
@@ -49,9 +55,9 @@ def create_user(req: ApiRequest) -> dict[str, Any]:
     return {**user, "generatedPassword": generated} if generated else user
 
 
-@route(bp, "/api/users/{id}", summary="Get a user", role="admin", response=UserOut)
+@route(bp, "/api/users/{id}", summary="Get a user", role="admin", response=UserAdminOut)
 def get_user(req: ApiRequest, id: str) -> dict[str, Any]:
-    return users.get_user(req.db, id)
+    return user_admin.get_user(req.db, id, signing_key(req.settings))
 
 
 @route(
@@ -79,3 +85,16 @@ def update_user(req: ApiRequest, id: str) -> dict[str, Any]:
 def reset_password(req: ApiRequest, id: str) -> dict[str, Any]:
     user, password = users.reset_password(req.db, id, req.actor)
     return {**user, "generatedPassword": password}
+
+
+@route(
+    bp,
+    "/api/users/{id}/unlock",
+    "POST",
+    summary="Lift a lockout after failed logins",
+    role="admin",
+    response=UserAdminOut,
+    status=200,
+)
+def unlock_user(req: ApiRequest, id: str) -> dict[str, Any]:
+    return user_admin.unlock_user(req.db, id, req.actor, signing_key(req.settings))

@@ -178,11 +178,20 @@ class VaultQuery(PageQuery):
     type: VaultType | None = None
     status: DocumentStatus | None = None
     expiringWithinDays: int | None = Field(default=None, ge=0, le=3650)
+    teacherId: ObjectIdStr | None = Field(default=None, description="One teacher's documents.")
+    school: ObjectIdStr | None = Field(default=None, description="Teachers placed at this school.")
+    search: str | None = Field(
+        default=None, max_length=200, description="Teacher name or e-mail (literal, any case)."
+    )
+    order: Literal["asc", "desc"] = Field(
+        default="asc", description="By expiry date: asc = soonest first (no date last), desc."
+    )
 
 
 class VaultRow(OutputModel):
     teacherId: str
     teacherName: str
+    schoolId: str | None = None
     type: str
     name: str | None = None
     docId: str | None = None

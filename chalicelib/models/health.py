@@ -23,3 +23,9 @@ class HealthOut(PresentOut):
     version: str
     checks: dict[str, dict[str, Any]]
     maintenance: MaintenanceOut | None = None
+
+
+class MaintenanceAdminOut(MaintenanceOut):
+    """Maintenance mode as admins see it: also who turned it on."""
+
+    by: str | None = None

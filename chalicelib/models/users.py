@@ -86,6 +86,16 @@ class UserOut(StoredOut):
     lastLoginAt: str | None = None
 
 
+class UserAdminOut(UserOut):
+    """A user as administrators see it: also whether failed logins keep the account locked."""
+
+    lockedUntil: str | None = Field(
+        default=None,
+        description="Set while the account is locked after failed logins "
+        "(POST /api/users/{id}/unlock lifts it).",
+    )
+
+
 class UserWithPasswordOut(UserOut):
     generatedPassword: str | None = Field(
         default=None, description="Shown once when the server generated the password."

@@ -145,9 +145,12 @@ def list_entries(
     until: datetime | None,
     limit: int,
     offset: int,
+    action: str | None = None,
 ) -> Page:
-    """Audit entries, newest first, filtered by entity, id, actor and time range."""
+    """Audit entries, newest first, filtered by entity, id, actor, action and time range."""
     query: Document = {}
+    if action:
+        query["action"] = action
     if entity:
         query["entity"] = entity
     if entity_id:

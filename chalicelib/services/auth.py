@@ -197,11 +197,30 @@ def _record_success(
         )
 
 
-def unlock(db: Db, email: str, key: str) -> int:
+def unlock(db: Db, email: str, key: str, session: ClientSession | None = None) -> int:
     """End every lockout of the account (all addresses); returns how many were ended."""
     fingerprint = account_fingerprint(email, key)
-    result = db[LOGIN_THROTTLE].delete_many({"_id": {"$regex": f"^pair:{fingerprint}:"}})
+    result = db[LOGIN_THROTTLE].delete_many(
+        {"_id": {"$regex": f"^pair:{fingerprint}:"}}, session=session
+    )
     return int(result.deleted_count)
+
+
+def locked_until(db: Db, emails: list[str], key: str, now: datetime) -> dict[str, datetime]:
+    """The accounts among ``emails`` locked now from some address: e-mail → when the latest of
+    their lockouts ends (one query for all)."""
+    by_fingerprint = {account_fingerprint(email, key): normalize_email(email) for email in emails}
+    if not by_fingerprint:
+        return {}
+    pattern = "^pair:(" + "|".join(by_fingerprint) + "):"  # hex fingerprints: nothing to escape
+    found: dict[str, datetime] = {}
+    query = {"_id": {"$regex": pattern}, "lockedUntil": {"$gt": now}}
+    for state in db[LOGIN_THROTTLE].find(query, {"lockedUntil": 1}):
+        email = by_fingerprint[str(state["_id"]).split(":")[1]]
+        until: datetime = state["lockedUntil"]
+        if email not in found or until > found[email]:
+            found[email] = until
+    return found
 
 
 def _refuse_if_locked(db: Db, key: str, now: datetime) -> None:

@@ -13,9 +13,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pymongo.client_session import ClientSession
+
 from chalicelib.db import APP_SETTINGS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
-from chalicelib.services.common import utcnow
+from chalicelib.services import audit
+from chalicelib.services.actor import Actor
+from chalicelib.services.common import in_transaction, utcnow
 
 MAINTENANCE_ID = "maintenance"
 DEFAULT_MESSAGE = "FETMS is in maintenance; changes are disabled for a short while."
@@ -46,6 +50,13 @@ class MaintenanceState:
             data["until"] = self.until
         return data
 
+    def as_admin_dict(self) -> Document:
+        """What admins see: also who turned it on."""
+        data = self.as_dict()
+        if self.enabled:
+            data["by"] = self.by
+        return data
+
 
 OFF = MaintenanceState(enabled=False)
 
@@ -56,9 +67,11 @@ def _aware(value: object) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def read_state(db: Db, now: datetime | None = None) -> MaintenanceState:
+def read_state(
+    db: Db, now: datetime | None = None, session: ClientSession | None = None
+) -> MaintenanceState:
     """The current state from the database (no cache)."""
-    doc = db[APP_SETTINGS].find_one({"_id": MAINTENANCE_ID})
+    doc = db[APP_SETTINGS].find_one({"_id": MAINTENANCE_ID}, session=session)
     if not doc or not doc.get("enabled"):
         return OFF
     until = _aware(doc.get("until"))
@@ -80,6 +93,7 @@ def turn_on(
     until: datetime | None,
     by: str,
     now: datetime | None = None,
+    session: ClientSession | None = None,
 ) -> MaintenanceState:
     moment = now or utcnow()
     text = (message or DEFAULT_MESSAGE).strip()
@@ -104,18 +118,61 @@ def turn_on(
             "by": by,
         },
         upsert=True,
+        session=session,
     )
     _cache.clear()
-    return read_state(db, moment)
+    return read_state(db, moment, session=session)
 
 
-def turn_off(db: Db, *, by: str, now: datetime | None = None) -> MaintenanceState:
+def turn_off(
+    db: Db, *, by: str, now: datetime | None = None, session: ClientSession | None = None
+) -> MaintenanceState:
     db[APP_SETTINGS].update_one(
         {"_id": MAINTENANCE_ID},
         {"$set": {"enabled": False, "endedAt": now or utcnow(), "endedBy": by}},
+        session=session,
     )
     _cache.clear()
     return OFF
+
+
+def switch(
+    db: Db,
+    actor: Actor,
+    *,
+    enabled: bool,
+    message: str | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
+) -> MaintenanceState:
+    """Turn maintenance on (with a message and an optional end) or off, audited in the same
+    transaction: what the operator CLI and the admins' route both call."""
+    moment = now or utcnow()
+
+    def write(session: ClientSession) -> MaintenanceState:
+        if not enabled:
+            state = turn_off(db, by=actor.email, now=moment, session=session)
+            audit.record(
+                db, actor, "maintenance.off", APP_SETTINGS, MAINTENANCE_ID, session=session
+            )
+            return state
+        state = turn_on(
+            db, message=message, until=until, by=actor.email, now=moment, session=session
+        )
+        audit.record(
+            db,
+            actor,
+            "maintenance.on",
+            APP_SETTINGS,
+            MAINTENANCE_ID,
+            details={"message": state.message, "until": state.until},
+            session=session,
+        )
+        return state
+
+    state = in_transaction(db, write)
+    _cache.clear()
+    return state
 
 
 class _Cache:

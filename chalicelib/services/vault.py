@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from chalicelib.db import TEACHERS, Db, Document
 from chalicelib.models.documents import CORE_TYPES, VaultQuery
-from chalicelib.services.common import NOT_DELETED, Page, utcnow
+from chalicelib.services.common import NOT_DELETED, Page, search_pattern, utcnow
 from chalicelib.services.expiry import start_of_day
 
 # Where FETMS keeps the expiry of each core document when ``documents.<type>`` has none.
@@ -20,6 +20,7 @@ DETAIL_EXPIRY = {
     "contract": "$contractDetails.contractEndDate",
 }
 NO_EXPIRY_SORT = datetime(9999, 12, 31, tzinfo=UTC)
+NO_EXPIRY_SORT_DESC = datetime(1, 1, 1, tzinfo=UTC)  # documents without a date stay last
 
 
 def _core_row(doc_type: str) -> Document:
@@ -56,6 +57,18 @@ def vault_pipeline(query: VaultQuery, *, limit: int, offset: int, now: datetime)
     teacher_match: Document = dict(NOT_DELETED)
     if query.projectId:
         teacher_match["project"] = ObjectId(query.projectId)
+    if query.teacherId:
+        teacher_match["_id"] = ObjectId(query.teacherId)
+    if query.school:
+        teacher_match["school"] = ObjectId(query.school)
+    if query.search:
+        pattern = search_pattern(query.search)
+        teacher_match["$or"] = [
+            {"firstName": pattern},
+            {"lastName": pattern},
+            {"email": pattern},
+        ]
+    descending = query.order == "desc"
     has_file = {
         "$and": [
             {"$ne": [{"$ifNull": ["$filePath", None]}, None]},
@@ -85,6 +98,7 @@ def vault_pipeline(query: VaultQuery, *, limit: int, offset: int, now: datetime)
                         {"$ifNull": ["$lastName", ""]},
                     ]
                 },
+                "schoolId": {"$ifNull": ["$school", None]},
                 "rows": {"$concatArrays": [[_core_row(t) for t in CORE_TYPES], ADHOC_ROWS]},
             }
         },
@@ -94,7 +108,11 @@ def vault_pipeline(query: VaultQuery, *, limit: int, offset: int, now: datetime)
                 "newRoot": {
                     "$mergeObjects": [
                         "$rows",
-                        {"teacherId": "$_id", "teacherName": "$teacherName"},
+                        {
+                            "teacherId": "$_id",
+                            "teacherName": "$teacherName",
+                            "schoolId": "$schoolId",
+                        },
                     ]
                 }
             }
@@ -115,14 +133,27 @@ def vault_pipeline(query: VaultQuery, *, limit: int, offset: int, now: datetime)
                         "missing",
                     ]
                 },
-                "sortExpiry": {"$ifNull": ["$expiryDate", NO_EXPIRY_SORT]},
+                "sortExpiry": {
+                    "$ifNull": [
+                        "$expiryDate",
+                        NO_EXPIRY_SORT_DESC if descending else NO_EXPIRY_SORT,
+                    ]
+                },
             }
         },
     ]
     if row_match:
         pipeline.append({"$match": row_match})
     pipeline += [
-        {"$sort": {"sortExpiry": 1, "teacherName": 1, "teacherId": 1, "type": 1, "docId": 1}},
+        {
+            "$sort": {
+                "sortExpiry": -1 if descending else 1,
+                "teacherName": 1,
+                "teacherId": 1,
+                "type": 1,
+                "docId": 1,
+            }
+        },
         {"$project": {"sortExpiry": 0, "filePath": 0}},
         {
             "$facet": {

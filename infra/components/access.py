@@ -1,8 +1,9 @@
 """Least privilege: what each function's role may do, and nothing else.
 
 - api_handler: uploads bucket objects under teachers/ and exports/ (presign, verify, copy,
-  discard, zip), the bucket itself (health HEAD, versions of a key); JWT and Atlas secrets;
-  the KMS data key.
+  discard, zip), the bucket itself (health HEAD, versions of a key); in the backups bucket only
+  reading backup manifests and listing under backups/ (the admins' Operations screen); JWT and
+  Atlas secrets; the KMS data key.
 - jwt_auth: JWT and Atlas secrets (the open-session check).
 - nightly_backup: backups bucket objects under backups/, the bucket (list); Atlas; KMS key.
 - daily_index_check, hourly_alert_metrics: the Atlas secret only.
@@ -25,6 +26,7 @@ from infra.config import StageConfig
 
 TEACHER_FILES = "teachers/*"
 BACKUP_FILES = "backups/*"
+BACKUP_MANIFESTS = "backups/*/manifest.json"
 
 
 def _objects(bucket: s3.IBucket, *patterns: str) -> list[str]:
@@ -71,6 +73,18 @@ def grant_functions(
             actions=["s3:ListBucket", "s3:ListBucketVersions"], resources=[uploads.bucket_arn]
         )
     )
+    # The Operations screen lists the latest backups: their manifests, nothing of the archives.
+    backups = storage.backups
+    api.add_to_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=_objects(backups, BACKUP_MANIFESTS))
+    )
+    api.add_to_policy(
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[backups.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": ["backups/*"]}},
+        )
+    )
     storage.grant_key(api, decrypt=True, encrypt=True)
 
     sweep = functions["hourly_upload_sweep"].role
@@ -85,7 +99,6 @@ def grant_functions(
     )
 
     backup = functions["nightly_backup"].role
-    backups = storage.backups
     backup.add_to_policy(
         iam.PolicyStatement(
             actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],

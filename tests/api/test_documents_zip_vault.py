@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from bson import ObjectId
 
-from tests.support.factories import make_project, make_teacher
+from tests.support.factories import make_project, make_school, make_teacher
 from tests.support.files import JPEG, PDF, PNG, upload_file
 from tests.support.http import Api
 
@@ -143,3 +143,31 @@ def test_vault_view_filters_and_pages(api: Api, db: Any) -> None:
     assert "filePath" not in missing.body[0]
     assert api.get("/api/documents?type=visa").status == 400
     assert api.get("/api/documents?expiringWithinDays=-1").status == 400
+
+
+def test_vault_view_by_teacher_school_search_and_order(api: Api, db: Any) -> None:
+    school = make_school(db)
+    placed = make_teacher(db, firstName="Placed", lastName="Ng", school=school["_id"])
+    other = make_teacher(db, firstName="Other", lastName="Lee", email="zz.lee@example.org")
+    upload_file(api, placed["_id"], "passport", PDF, {"expiryDate": "2090-01-01"})
+    upload_file(api, placed["_id"], "arc", PDF, {"expiryDate": "2080-01-01"})
+    upload_file(api, other["_id"], "passport", PDF, {"expiryDate": "2085-01-01"})
+
+    at_school = api.get(f"/api/documents?school={school['_id']}&status=valid")
+    assert [(r["type"], r["schoolId"]) for r in at_school.body] == [
+        ("arc", str(school["_id"])),
+        ("passport", str(school["_id"])),
+    ]
+    one = api.get(f"/api/documents?teacherId={other['_id']}")
+    assert one.header("X-Total-Count") == "4"
+    assert {r["teacherName"] for r in one.body} == {"Other Lee"}
+    assert one.body[0]["schoolId"] is None
+    by_email = api.get("/api/documents?search=ZZ.LEE&status=valid")
+    assert [r["teacherName"] for r in by_email.body] == ["Other Lee"]
+    assert api.get("/api/documents?search=.*").header("X-Total-Count") == "0"
+    newest_first = api.get("/api/documents?order=desc&limit=4")
+    assert [r["expiryDate"][:4] for r in newest_first.body[:3]] == ["2090", "2085", "2080"]
+    soonest_first = api.get("/api/documents?order=asc&status=valid")
+    assert [r["expiryDate"][:4] for r in soonest_first.body] == ["2080", "2085", "2090"]
+    assert api.get("/api/documents?order=sideways").status == 400
+    assert api.get("/api/documents?teacherId=nope").status == 400

@@ -205,3 +205,49 @@ def test_teacher_history_includes_profile_and_document_events(api: Api, db: Any)
     actions = [e["action"] for e in api.get(f"/api/teachers/{tid}/history").body]
     assert "update" in actions
     assert any(a.startswith("document.box") for a in actions), actions
+
+
+def test_admin_sees_and_lifts_a_lockout(api: Api, api_as: Any, db: Any) -> None:
+    from chalicelib.settings import get_settings
+
+    user = make_user(db, "viewer", email="locked@example.org")
+    anon = api_as(None)
+    for _ in range(get_settings().login_max_failures):
+        anon.post("/api/auth/login", {"email": "Locked@Example.org", "password": "wrong"})
+    refused = anon.post(
+        "/api/auth/login", {"email": "locked@example.org", "password": TEST_PASSWORD}
+    )
+    assert refused.status == 429
+    listed = {u["email"]: u for u in api.get("/api/users").body}
+    assert listed["locked@example.org"]["lockedUntil"]
+    assert listed["admin@example.org"]["lockedUntil"] is None
+    unlocked = api.post(f"/api/users/{user['_id']}/unlock")
+    assert unlocked.status == 200, unlocked.body
+    assert unlocked.body["lockedUntil"] is None and "passwordHash" not in unlocked.body
+    assert api.get(f"/api/users/{user['_id']}").body["lockedUntil"] is None
+    assert (
+        anon.post(
+            "/api/auth/login", {"email": "locked@example.org", "password": TEST_PASSWORD}
+        ).status
+        == 200
+    )
+    entry = api.get("/api/audit?action=user.unlock").body
+    assert [(e["entityId"], e["actor"]) for e in entry] == [(str(user["_id"]), "admin@example.org")]
+    assert entry[0]["details"] == {"lockoutsEnded": 1}
+    assert api.post(f"/api/users/{ObjectId()}/unlock").status == 404
+
+
+def test_audit_entries_carry_masked_diffs_and_details(api: Api, db: Any) -> None:
+    created = api.post(
+        "/api/users", {"email": "audited@example.org", "name": "Audited", "role": "viewer"}
+    ).body
+    api.patch(f"/api/users/{created['_id']}", {"role": "editor"})
+    api.post(f"/api/users/{created['_id']}/reset-password")
+    entries = api.get(f"/api/audit?entity=users&entityId={created['_id']}").body
+    assert [e["action"] for e in entries] == ["user.password-reset", "user.update", "user.create"]
+    update = entries[1]
+    assert {"field": "role", "from": "viewer", "to": "editor"} in update["changes"]
+    assert update["actorId"]
+    assert all("generatedPassword" not in str(e) for e in entries)
+    assert api.get("/api/audit?action=user.update&entity=users").header("X-Total-Count") == "1"
+    assert api.get("/api/audit?action=$where").status == 400

@@ -147,3 +147,24 @@ def test_functions_do_not_share_a_role(synth: Synth) -> None:
     template = synth.template("prod").to_json()["Resources"]
     roles = [template[f]["Properties"]["Role"]["Fn::GetAtt"][0] for f in FUNCTIONS.values()]
     assert len(set(roles)) == len(FUNCTIONS)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_api_reads_only_backup_manifests(synth: Synth, stage: str) -> None:
+    """The admins' Operations screen lists backups: the API may list under backups/ and read
+    manifests, never read an archive nor write or delete anything in the backups bucket."""
+    on_backups = [
+        s
+        for s in role_statements(synth, stage, FUNCTIONS["api_handler"])
+        if "StorageBackups" in json.dumps(s["Resource"])
+    ]
+    assert sorted(a for s in on_backups for a in listify(s["Action"])) == [
+        "s3:GetObject",
+        "s3:ListBucket",
+    ]
+    for statement in on_backups:
+        text = json.dumps(statement["Resource"])
+        if listify(statement["Action"]) == ["s3:GetObject"]:
+            assert "/backups/*/manifest.json" in text and "tar.gz" not in text
+        else:
+            assert statement["Condition"] == {"StringLike": {"s3:prefix": ["backups/*"]}}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.errors import ValidationFailed
-from chalicelib.services import audit, maintenance
+from chalicelib.services import maintenance
 from chalicelib.services.actor import Actor
 from chalicelib.services.common import utcnow
 from fetms_cli import target
@@ -79,21 +79,17 @@ def cmd_on(args: argparse.Namespace) -> int:
     now = utcnow()
     until = parse_until(args.until, now) if args.until else None
     target.announce("turn maintenance mode on (writes answer 503)")
-    database = target.database()
     try:
-        state = maintenance.turn_on(
-            database, message=args.message, until=until, by=_operator(), now=now
+        state = maintenance.switch(
+            target.database(),
+            operator_actor(),
+            enabled=True,
+            message=args.message,
+            until=until,
+            now=now,
         )
     except ValidationFailed as exc:
         raise CliError(exc.detail) from exc
-    audit.record(
-        database,
-        operator_actor(),
-        "maintenance.on",
-        "settings",
-        maintenance.MAINTENANCE_ID,
-        details={"message": state.message, "until": state.until},
-    )
     _print(state)
     delay = f"{maintenance.CACHE_SECONDS:g}"
     print(f"writes now answer 503 (API containers pick this up within {delay} s)")
@@ -102,11 +98,7 @@ def cmd_on(args: argparse.Namespace) -> int:
 
 def cmd_off(args: argparse.Namespace) -> int:
     target.announce("turn maintenance mode off")
-    database = target.database()
-    _print(maintenance.turn_off(database, by=_operator()))
-    audit.record(
-        database, operator_actor(), "maintenance.off", "settings", maintenance.MAINTENANCE_ID
-    )
+    _print(maintenance.switch(target.database(), operator_actor(), enabled=False))
     return 0
 
 

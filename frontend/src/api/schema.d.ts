@@ -606,6 +606,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Maintenance mode (what `fetms maintenance status` prints) */
+        get: operations["get_maintenance"];
+        /** Turn maintenance mode on (message, optional end) or off; audited */
+        put: operations["set_maintenance"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest database backups with their status and kind (`fetms backup list`) */
+        get: operations["list_backups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pipeline": {
         parameters: {
             query?: never;
@@ -616,6 +651,24 @@ export interface paths {
         /** Kanban: stages in order (uncategorized first) with their teacher cards */
         get: operations["get_pipeline"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your preferences (language, theme, default project, list columns) */
+        get: operations["get_preferences"];
+        /** Change your preferences: sent fields change, null resets one, others stay */
+        put: operations["update_preferences"];
         post?: never;
         delete?: never;
         options?: never;
@@ -961,6 +1014,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift a lockout after failed logins */
+        post: operations["unlock_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1131,6 +1201,27 @@ export interface components {
              */
             isActive?: boolean | null;
         };
+        /**
+         * AuditChangeOut
+         * @description One changed field; values the API masks (passwords, tokens, document numbers, phone
+         *     numbers, birth dates) read ``***``.
+         */
+        AuditChangeOut: {
+            /** Field */
+            field: string;
+            /**
+             * From
+             * @default null
+             */
+            from?: unknown;
+            /**
+             * To
+             * @default null
+             */
+            to?: unknown;
+        } & {
+            [key: string]: unknown;
+        };
         /** AuditEntryOut */
         AuditEntryOut: {
             /** Id */
@@ -1139,6 +1230,11 @@ export interface components {
             at: string;
             /** Actor */
             actor: string;
+            /**
+             * Actorid
+             * @default null
+             */
+            actorId?: string | null;
             /**
              * Role
              * @default null
@@ -1157,9 +1253,14 @@ export interface components {
              * Changes
              * @default null
              */
-            changes?: {
+            changes?: components["schemas"]["AuditChangeOut"][] | null;
+            /**
+             * Details
+             * @default null
+             */
+            details?: {
                 [key: string]: unknown;
-            }[] | null;
+            } | null;
             /**
              * Correlationid
              * @default null
@@ -1664,6 +1765,11 @@ export interface components {
             teacherId: string;
             /** Teachername */
             teacherName: string;
+            /**
+             * Schoolid
+             * @default null
+             */
+            schoolId?: string | null;
             /** Type */
             type: string;
             /**
@@ -2037,6 +2143,115 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * MaintenanceAdminOut
+         * @description Maintenance mode as admins see it: also who turned it on.
+         */
+        MaintenanceAdminOut: {
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+            /**
+             * Message
+             * @default null
+             */
+            message?: string | null;
+            /**
+             * Since
+             * @default null
+             */
+            since?: string | null;
+            /**
+             * Until
+             * @default null
+             */
+            until?: string | null;
+            /**
+             * By
+             * @default null
+             */
+            by?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * MaintenanceSwitch
+         * @description Turn maintenance on (writes answer 503 with the message) or off.
+         */
+        MaintenanceSwitch: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Message
+             * @description Shown to users while on (default: a generic notice).
+             * @default null
+             */
+            message?: string | null;
+            /**
+             * Until
+             * @description When maintenance ends by itself (in the future); none: when turned off.
+             * @default null
+             */
+            until?: string | null;
+        };
+        /**
+         * BackupOut
+         * @description One backup folder: ``complete`` (manifest written), ``incomplete`` (running or failed: no
+         *     manifest yet) or ``unreadable`` (its manifest could not be read).
+         */
+        BackupOut: {
+            /** Id */
+            id: string;
+            /** Status */
+            status: string;
+            /** Startedat */
+            startedAt: string;
+            /**
+             * Kind
+             * @description scheduled, manual, safety (before a restore) or pre-migration
+             * @default null
+             */
+            kind?: string | null;
+            /**
+             * Finishedat
+             * @default null
+             */
+            finishedAt?: string | null;
+            /**
+             * Note
+             * @default null
+             */
+            note?: string | null;
+            /**
+             * Database
+             * @default null
+             */
+            database?: string | null;
+            /**
+             * Appversion
+             * @default null
+             */
+            appVersion?: string | null;
+            /**
+             * Collections
+             * @default null
+             */
+            collections?: number | null;
+            /**
+             * Documents
+             * @default null
+             */
+            documents?: number | null;
+            /**
+             * Archivebytes
+             * @default null
+             */
+            archiveBytes?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** AddressOut */
         AddressOut: {
             /**
@@ -2296,6 +2511,75 @@ export interface components {
             teachers?: components["schemas"]["PipelineCardOut"][];
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * PreferencesOut
+         * @description Every preference, ``null`` where the user has not chosen (the app's default applies).
+         */
+        PreferencesOut: {
+            /**
+             * Language
+             * @default null
+             */
+            language?: string | null;
+            /**
+             * Theme
+             * @default null
+             */
+            theme?: string | null;
+            /**
+             * Defaultproject
+             * @default null
+             */
+            defaultProject?: string | null;
+            /**
+             * Listcolumns
+             * @default null
+             */
+            listColumns?: string[] | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+        };
+        /**
+         * Language
+         * @enum {string}
+         */
+        Language: "en" | "zh-TW";
+        /**
+         * TeacherListColumn
+         * @description The columns the web app's teachers list can show (``frontend/src/features/teachers``).
+         * @enum {string}
+         */
+        TeacherListColumn: "name" | "email" | "nationality" | "gender" | "school" | "stage" | "hiringStatus" | "degree" | "salary" | "contractEnd" | "arcExpiry" | "workPermitExpiry" | "passportExpiry" | "createdAt";
+        /**
+         * Theme
+         * @enum {string}
+         */
+        Theme: "light" | "dark" | "system";
+        /**
+         * PreferencesUpdate
+         * @description The preferences to change: a field left out keeps its value, ``null`` resets it.
+         */
+        PreferencesUpdate: {
+            /** @default null */
+            language?: components["schemas"]["Language"] | null;
+            /** @default null */
+            theme?: components["schemas"]["Theme"] | null;
+            /**
+             * Defaultproject
+             * @description The project the web app opens with (any project id).
+             * @default null
+             */
+            defaultProject?: string | null;
+            /**
+             * Listcolumns
+             * @description The teachers list's visible columns, in order, each at most once.
+             * @default null
+             */
+            listColumns?: components["schemas"]["TeacherListColumn"][] | null;
         };
         /** ProjectOut */
         ProjectOut: {
@@ -3909,6 +4193,55 @@ export interface components {
              */
             email?: string | null;
         };
+        /**
+         * UserAdminOut
+         * @description A user as administrators see it: also whether failed logins keep the account locked.
+         */
+        UserAdminOut: {
+            /**
+             * Id
+             * @description 24-hex id
+             */
+            _id: string;
+            /**
+             * Createdat
+             * @default null
+             */
+            createdAt?: string | null;
+            /**
+             * Updatedat
+             * @default null
+             */
+            updatedAt?: string | null;
+            /**
+             * V
+             * @description Document version (the ETag)
+             * @default 0
+             */
+            __v?: number;
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /**
+             * Active
+             * @default true
+             */
+            active?: boolean;
+            /**
+             * Lastloginat
+             * @default null
+             */
+            lastLoginAt?: string | null;
+            /**
+             * Lockeduntil
+             * @description Set while the account is locked after failed logins (POST /api/users/{id}/unlock lifts it).
+             * @default null
+             */
+            lockedUntil?: string | null;
+        };
         /** UserWithPasswordOut */
         UserWithPasswordOut: {
             /**
@@ -4349,6 +4682,7 @@ export interface operations {
                 entity?: string | null;
                 entityId?: string | null;
                 actor?: string | null;
+                action?: string | null;
                 from?: string | null;
                 to?: string | null;
                 limit?: number | null;
@@ -6189,6 +6523,10 @@ export interface operations {
                 type?: ("passport" | "arc" | "contract" | "workPermit" | "adhoc") | null;
                 status?: ("missing" | "valid" | "expired") | null;
                 expiringWithinDays?: number | null;
+                teacherId?: string | null;
+                school?: string | null;
+                search?: string | null;
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -6911,6 +7249,189 @@ export interface operations {
             };
         };
     };
+    get_maintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceAdminOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_maintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceSwitch"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceAdminOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_backups: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupOut"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_pipeline: {
         parameters: {
             query?: {
@@ -6952,6 +7473,131 @@ export interface operations {
             };
             /** @description Role not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9083,7 +9729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserOut"][];
+                    "application/json": components["schemas"]["UserAdminOut"][];
                 };
             };
             /** @description Invalid input */
@@ -9201,7 +9847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserOut"];
+                    "application/json": components["schemas"]["UserAdminOut"];
                 };
             };
             /** @description Invalid input */
@@ -9352,6 +9998,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserWithPasswordOut"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlock_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAdminOut"];
                 };
             };
             /** @description Invalid input */

@@ -4,6 +4,7 @@ import { createBrowserRouter, Navigate, RouterProvider, useLocation } from "reac
 import { ApiError } from "../api/errors";
 import { AuthProvider, useAuth } from "./auth";
 import { ProjectProvider } from "./project";
+import { PreferencesSync } from "./preferences";
 import { Layout } from "./Layout";
 import { Loading } from "../components/ui/Spinner";
 import LoginPage from "../pages/LoginPage";
@@ -15,17 +16,23 @@ const teachersPage = () => import("../pages/TeachersPage");
 const teacherProfilePage = () => import("../pages/TeacherProfilePage");
 const changePasswordPage = () => import("../pages/ChangePasswordPage");
 const notFoundPage = () => import("../pages/NotFoundPage");
-const placeholderPage = () => import("../pages/PlaceholderPage");
+const dashboardPage = () => import("../pages/DashboardPage");
+const schoolsPage = () => import("../pages/SchoolsPage");
+const schoolProfilePage = () => import("../pages/SchoolProfilePage");
+const documentsPage = () => import("../pages/DocumentsPage");
+const settingsPage = () => import("../pages/SettingsPage");
+const settings = {
+  projects: () => import("../pages/settings/ProjectsSettings"),
+  stages: () => import("../pages/settings/StagesSettings"),
+  alerts: () => import("../pages/settings/AlertRulesSettings"),
+  users: () => import("../pages/settings/UsersSettings"),
+  preferences: () => import("../pages/settings/PreferencesSettings"),
+  audit: () => import("../pages/settings/AuditSettings"),
+  operations: () => import("../pages/settings/OperationsSettings"),
+};
 
 function lazyPage(load: () => Promise<{ default: ComponentType }>) {
   return async () => ({ Component: (await load()).default });
-}
-
-function placeholder(area: "dashboard" | "schools" | "documents" | "settings") {
-  return async () => {
-    const { default: PlaceholderPage } = await placeholderPage();
-    return { Component: () => <PlaceholderPage area={area} /> };
-  };
 }
 
 export const queryClient = new QueryClient({
@@ -48,7 +55,12 @@ function RequireSession({ children }: { children: ReactNode }) {
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
   }
-  return <ProjectProvider>{children}</ProjectProvider>;
+  return (
+    <ProjectProvider>
+      <PreferencesSync />
+      {children}
+    </ProjectProvider>
+  );
 }
 
 const router = createBrowserRouter([
@@ -62,12 +74,21 @@ const router = createBrowserRouter([
     ),
     hydrateFallbackElement: <Loading />,
     children: [
-      { index: true, lazy: placeholder("dashboard") },
+      { index: true, lazy: lazyPage(dashboardPage) },
       { path: "teachers", lazy: lazyPage(teachersPage) },
       { path: "teachers/:id", lazy: lazyPage(teacherProfilePage) },
-      { path: "schools", lazy: placeholder("schools") },
-      { path: "documents", lazy: placeholder("documents") },
-      { path: "settings", lazy: placeholder("settings") },
+      { path: "schools", lazy: lazyPage(schoolsPage) },
+      { path: "schools/:id", lazy: lazyPage(schoolProfilePage) },
+      { path: "documents", lazy: lazyPage(documentsPage) },
+      {
+        path: "settings",
+        lazy: lazyPage(settingsPage),
+        children: [
+          { index: true, element: <Navigate to="projects" replace /> },
+          ...Object.entries(settings).map(([path, load]) => ({ path, lazy: lazyPage(load) })),
+          { path: "*", element: <Navigate to="/settings/projects" replace /> },
+        ],
+      },
       { path: "account/password", lazy: lazyPage(changePasswordPage) },
       { path: "*", lazy: lazyPage(notFoundPage) },
     ],

@@ -7,7 +7,8 @@ import { useMaintenance } from "./health";
 import { LANGUAGES } from "../i18n";
 import { Alert } from "../components/ui/Alert";
 import { useErrorText } from "../components/ui/ErrorMessage";
-import { applyTheme, storedTheme, THEMES, type ThemeChoice } from "./theme";
+import { applyTheme, THEMES, type ThemeChoice } from "./theme";
+import { usePref } from "./prefs";
 
 const NAV = [
   { to: "/", key: "nav.dashboard", end: true },
@@ -70,7 +71,9 @@ function LanguageSelector() {
 
 function ThemeSelector() {
   const { t } = useTranslation();
-  const [theme, setTheme] = useState<ThemeChoice>(storedTheme());
+  // The remembered choice (it may also change on the Preferences screen or at sign-in).
+  const stored = usePref("theme");
+  const theme: ThemeChoice = stored === "light" || stored === "dark" ? stored : "system";
   const id = useId();
   return (
     <div className="flex items-center gap-2">
@@ -82,9 +85,7 @@ function ThemeSelector() {
         className="input w-28"
         value={theme}
         onChange={(event) => {
-          const choice = event.target.value as ThemeChoice;
-          setTheme(choice);
-          applyTheme(choice);
+          applyTheme(event.target.value as ThemeChoice);
         }}
       >
         {THEMES.map((choice) => (

@@ -1,6 +1,7 @@
 import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
+import { api } from "../api/client";
+import { allPages } from "../api/pages";
 import type { Project } from "../api/types";
 import { setPref, usePref } from "./prefs";
 import { useAuth } from "./auth";
@@ -22,7 +23,7 @@ export function ProjectProvider({ children }: { children: ReactNode }) {
   const stored = usePref(key);
   const query = useQuery({
     queryKey: ["projects"],
-    queryFn: async () => unwrap(await api.GET("/api/projects", { params: { query: {} } })),
+    queryFn: () => allPages((page) => api.GET("/api/projects", { params: { query: page } })),
     enabled: !!user,
     staleTime: 60_000,
   });

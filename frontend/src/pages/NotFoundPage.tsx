@@ -10,8 +10,8 @@ export default function NotFoundPage() {
       <h1 id="page-title" className="mb-4 text-2xl font-bold">
         {t("notFound.title")}
       </h1>
-      <Link to="/teachers" className="link">
-        {t("placeholder.goToTeachers")}
+      <Link to="/" className="link">
+        {t("notFound.goToDashboard")}
       </Link>
     </section>
   );

@@ -42,6 +42,21 @@ def browser_context_args(browser_context_args: dict[str, Any], stack: Stack) -> 
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_admin_state(request: pytest.FixtureRequest) -> None:
+    """Each browser test starts from the same server-side state whatever ran before: the
+    admin's preferences unset (they follow the admin into every new browser) and maintenance
+    off."""
+    if "stack" not in request.fixturenames:
+        return
+    stack: Stack = request.getfixturevalue("stack")
+    empty = {"language": None, "theme": None, "defaultProject": None, "listColumns": None}
+    status, body = stack.call("PUT", "/api/auth/me/preferences", empty)
+    assert status == 200, body
+    if stack.call("GET", "/api/maintenance")[1].get("enabled"):
+        assert stack.call("PUT", "/api/maintenance", {"enabled": False})[0] == 200
+
+
 @pytest.fixture
 def csp_violations(page: Any) -> Iterator[list[str]]:
     """Console reports of Content-Security-Policy violations during the test (must stay empty)."""

@@ -15,3 +15,13 @@ export function Alert({ tone = "error", children }: { tone?: keyof typeof TONES;
     </div>
   );
 }
+
+/** A screen's last outcome: what was done (success) and what failed, each when there is one. */
+export function Outcome({ notice, failure }: { notice: string | null; failure: string | null }) {
+  return (
+    <>
+      {notice ? <Alert tone="success">{notice}</Alert> : null}
+      {failure ? <Alert>{failure}</Alert> : null}
+    </>
+  );
+}

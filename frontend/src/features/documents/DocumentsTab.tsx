@@ -15,9 +15,9 @@ import { ConfirmDialog, NameDialog, type Outcome } from "../../components/ui/Pro
 import { useErrorText } from "../../components/ui/ErrorMessage";
 import { useFormat } from "../../i18n/format";
 import { uploadFile, UploadRefused, type UploadStep } from "./upload";
+import { PreviewDialog, type Download } from "./PreviewDialog";
 
 type Target = { kind: CoreType | "adhoc"; docId?: string };
-type Download = { url: string; contentType?: string | null; fileName: string };
 /** A box or an ad-hoc document the user is renaming or deleting. */
 type Subject = { kind: "box" | "document"; id: string; name: string };
 type Call = Promise<{ data?: unknown; error?: unknown; response: Response }>;
@@ -123,27 +123,6 @@ function UploadDialog({ teacher, target, onClose, onDone }: { teacher: Teacher; 
           </button>
         </div>
       </form>
-    </Dialog>
-  );
-}
-
-function PreviewDialog({ file, onClose }: { file: Download | null; onClose: () => void }) {
-  const { t } = useTranslation();
-  const isImage = file?.contentType?.startsWith("image/");
-  return (
-    <Dialog open={!!file} onClose={onClose} title={t("documents.previewTitle", { name: file?.fileName ?? "" })} wide>
-      {file ? (
-        isImage ? (
-          <img src={file.url} alt={file.fileName} className="max-h-[70vh] w-full object-contain" />
-        ) : (
-          <iframe src={file.url} title={file.fileName} className="h-[70vh] w-full rounded border border-slate-200" />
-        )
-      ) : null}
-      <div className="mt-3 flex justify-end">
-        <button type="button" className="btn" onClick={onClose}>
-          {t("common.close")}
-        </button>
-      </div>
     </Dialog>
   );
 }

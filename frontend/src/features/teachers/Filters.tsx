@@ -11,7 +11,8 @@ type Props = {
   schools: School[];
 };
 
-function Select({ label, value, onChange, children }: { label: string; value: string; onChange: (v: string) => void; children: React.ReactNode }) {
+/** A labelled select (filters). */
+export function Select({ label, value, onChange, children }: { label: string; value: string; onChange: (v: string) => void; children: React.ReactNode }) {
   const id = useId();
   return (
     <div>
@@ -50,7 +51,8 @@ function TextFilter({ label, value, onApply, type = "text" }: { label: string; v
   );
 }
 
-export function SearchBox({ value, onApply }: { value: string; onApply: (v: string) => void }) {
+/** The list's search box (label **Search**), applied after a short pause in typing. */
+export function SearchBox({ value, onApply, placeholder }: { value: string; onApply: (v: string) => void; placeholder?: string }) {
   const { t } = useTranslation();
   const id = useId();
   const [text, setText] = useDebounced(value, onApply);
@@ -59,7 +61,7 @@ export function SearchBox({ value, onApply }: { value: string; onApply: (v: stri
       <label htmlFor={id} className="label">
         {t("teachers.search")}
       </label>
-      <input id={id} type="search" className="input" value={text} placeholder={t("teachers.searchPlaceholder")} onChange={(e) => setText(e.target.value)} />
+      <input id={id} type="search" className="input" value={text} placeholder={placeholder ?? t("teachers.searchPlaceholder")} onChange={(e) => setText(e.target.value)} />
     </div>
   );
 }

@@ -10,7 +10,7 @@ import { toApiError } from "../../api/errors";
 import type { TeacherCreate } from "../../api/types";
 import { Dialog } from "../../components/ui/Dialog";
 import { Field } from "../../components/ui/Field";
-import { Alert } from "../../components/ui/Alert";
+import { FormActions } from "../../components/ui/FormActions";
 import { useErrorText } from "../../components/ui/ErrorMessage";
 import { applyFieldErrors } from "./applyErrors";
 import { GENDERS, HIRING_STATUSES } from "./filters";
@@ -158,19 +158,7 @@ export function NewTeacherDialog({ open, onClose, projectId }: { open: boolean; 
             </select>
           )}
         </Field>
-        {failure ? (
-          <div className="sm:col-span-2">
-            <Alert>{failure}</Alert>
-          </div>
-        ) : null}
-        <div className="flex justify-end gap-2 sm:col-span-2">
-          <button type="button" className="btn" onClick={close}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={form.formState.isSubmitting}>
-            {t("common.save")}
-          </button>
-        </div>
+        <FormActions failure={failure} busy={form.formState.isSubmitting} onCancel={close} className="sm:col-span-2" />
       </form>
     </Dialog>
   );

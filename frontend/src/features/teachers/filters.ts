@@ -1,5 +1,5 @@
-import { useCallback, useMemo } from "react";
-import { useSearchParams } from "react-router";
+import { useMemo } from "react";
+import { useUrlState } from "../../app/urlState";
 import type { SortField, TeacherListQuery } from "../../api/types";
 
 export const FILTER_KEYS = [
@@ -44,7 +44,7 @@ export type ListState = {
 
 /** The list's state lives in the URL: bookmarkable, shareable, and Back works. */
 export function useListState() {
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useUrlState();
   const state = useMemo<ListState>(() => {
     const filters: ListState["filters"] = {};
     for (const key of FILTER_KEYS) {
@@ -63,23 +63,6 @@ export function useListState() {
     };
   }, [params]);
 
-  const update = useCallback(
-    (changes: Record<string, string | number | null>, resetPage = true) => {
-      setParams(
-        (current) => {
-          const next = new URLSearchParams(current);
-          for (const [key, value] of Object.entries(changes)) {
-            if (value === null || value === "") next.delete(key);
-            else next.set(key, String(value));
-          }
-          if (resetPage && !("page" in changes)) next.delete("page");
-          return next;
-        },
-        { replace: true },
-      );
-    },
-    [setParams],
-  );
   return { state, update };
 }
 

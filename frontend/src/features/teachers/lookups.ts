@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
+import { allPages } from "../../api/pages";
 import type { School, Stage } from "../../api/types";
 
 export function useStages() {
@@ -13,7 +14,7 @@ export function useStages() {
 export function useSchools() {
   return useQuery({
     queryKey: ["schools", "all"],
-    queryFn: async () => unwrap(await api.GET("/api/schools", { params: { query: { limit: 1000 } } })),
+    queryFn: () => allPages((page) => api.GET("/api/schools", { params: { query: page } })),
     staleTime: 60_000,
   });
 }
