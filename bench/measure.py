@@ -323,10 +323,11 @@ def run_size(
     warmup: int,
     budget_s: float,
     only: list[str] | None = None,
-    during: Callable[[str, str], None] | None = None,
+    during: Callable[[str, str, str], None] | None = None,
 ) -> Size:
-    """Seed ``n`` teachers, measure every route against its floor, run ``during(database,
-    token)`` on the seeded data (e.g. the concurrency figure), drop the database."""
+    """Seed ``n`` teachers, measure the routes (all, or those whose label contains a word of
+    ``only``) against their floor, run ``during(database, token, teacher id)`` on the seeded
+    data (e.g. the concurrency figure), drop the database."""
     from chalice.test import Client
 
     from bench import routes
@@ -353,7 +354,7 @@ def run_size(
             api = routes.InProcessApi(test_client)
             token, session_id = api.login(database)
             for label, make in routes.build(api, database, world, n):
-                if only and not any(word in label for word in only):
+                if only is not None and not any(word in label for word in only):
                     continue
                 pair = measure_pair(make(), repeat, warmup, budget_s)
                 pairs.append(pair)
@@ -366,7 +367,7 @@ def run_size(
             seconds = time.perf_counter() - began
             load = f"{load_before} → {load_average()}"
         if during is not None:
-            during(database_name, token)
+            during(database_name, token, routes.pick_teacher(database, n))
     finally:
         handler.setStream(original_stream)
         quiet.close()

@@ -260,13 +260,18 @@ def _create_route(api: InProcessApi, db: Db, world: World, shape: Shape) -> Rout
     )
 
 
-def build(api: InProcessApi, db: Db, world: World, n: int) -> list[tuple[str, Callable[[], Route]]]:
-    """Every route as ``(label, make)``; ``make`` probes the route for its shape. Reads first
-    (created teachers come first in the default order)."""
+def pick_teacher(db: Db, n: int) -> str:
+    """A live seeded teacher from the middle of the collection."""
     middle = db.teachers.find_one(floors.LIVE, {"_id": 1}, skip=n // 2, sort=[("_id", 1)])
     if middle is None:
         raise RuntimeError("no live teacher to read")
-    teacher_id = str(middle["_id"])
+    return str(middle["_id"])
+
+
+def build(api: InProcessApi, db: Db, world: World, n: int) -> list[tuple[str, Callable[[], Route]]]:
+    """Every route as ``(label, make)``; ``make`` probes the route for its shape. Reads first
+    (created teachers come first in the default order)."""
+    teacher_id = pick_teacher(db, n)
     deep = max(0, int(n * 0.9) // LIST_PAGE * LIST_PAGE)
     project = str(world.project_ids[0])
     page = {"limit": str(LIST_PAGE)}
