@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from bench import coldstart, concurrency
-from bench.measure import MAX_ROUNDS, Size, report, run_size, secantus
+from bench.measure import Size, default_repeat, report, rounds_note, run_size, secantus
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,15 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     with secantus() as uri:
         for n in args.n:
             print(f"N={n:,}", file=sys.stderr)
-            repeat = args.repeat or (15 if n <= 5000 else 7)
+            repeat = args.repeat or default_repeat(n)
             hook = during if n == min(args.n) else None
             sizes.append(run_size(uri, n, repeat, 1, args.budget, during=hook))
     print("cold start …", file=sys.stderr)
     cold = coldstart.measure(args.cold_start_runs)
-    note = (
-        f"rounds per route (ours and floor alternately): at least {args.repeat or '15 / 7 (20k)'}"
-        f", more while {args.budget:.0f} s allow (≤ {MAX_ROUNDS}), after 1 warm-up"
-    )
+    note = rounds_note(args.repeat, args.budget, 1)
     text = "\n\n".join(
         [
             "## Routes against their engine floor (in-process)\n\n" + report(sizes, note),

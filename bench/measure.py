@@ -15,6 +15,7 @@ Figures are printed as Markdown; nothing is asserted (``make bench``, never CI).
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import platform
 import shutil
@@ -236,6 +237,8 @@ class Pair:
     ours: Side = field(default_factory=Side)
     floor: Side = field(default_factory=Side)
     check: str = "not checked"
+    gzip_bytes: int = 0
+    """The last response gzip-compressed (level 5, as the local API server does)."""
 
     @property
     def ratio(self) -> float:
@@ -294,7 +297,12 @@ def measure_pair(route: Any, repeat: int, warmup: int, budget_s: float) -> Pair:
             affordable = int(budget_s / per_round) if per_round > 0 else MAX_ROUNDS
             rounds = warmup + min(MAX_ROUNDS, max(repeat, affordable))
     if "ours" in last and "floor" in last:
-        pair.check = route.check(last["ours"], last["floor"]) or "same"
+        try:
+            pair.check = route.check(last["ours"], last["floor"]) or "same"
+        except Exception as exc:
+            pair.check = f"check failed: {type(exc).__name__}: {exc}"[:200]
+    if "ours" in last:
+        pair.gzip_bytes = len(gzip.compress(last["ours"].body, compresslevel=5))
     return pair
 
 
@@ -356,7 +364,13 @@ def run_size(
             for label, make in routes.build(api, database, world, n):
                 if only is not None and not any(word in label for word in only):
                     continue
-                pair = measure_pair(make(), repeat, warmup, budget_s)
+                try:
+                    route = make()
+                except Exception as exc:  # the route changed under the bench: say so, go on
+                    pairs.append(Pair(label, check=f"not measured: {type(exc).__name__}: {exc}"))
+                    print(f"  {label}: {pairs[-1].check}", file=sys.stderr)
+                    continue
+                pair = measure_pair(route, repeat, warmup, budget_s)
                 pairs.append(pair)
                 print(
                     f"  {pair.label}: ours {pair.ours.p50:.1f} ms, floor {pair.floor.p50:.1f} ms"
@@ -407,7 +421,7 @@ def headline_table(sizes: list[Size]) -> str:
 def detail_table(sizes: list[Size]) -> str:
     lines = [
         "| N | route | ours: DB ms / rest ms (p50) | floor: DB ms (p50) | "
-        "ours/(floor+session check) | response bytes | slowest commands, ms (ours) | "
+        "ours/(floor+session check) | response bytes (gzip) | slowest commands, ms (ours) | "
         "commands (ours) | commands (floor) |",
         "|---:|---|---:|---:|---:|---:|---|---|---|",
     ]
@@ -418,7 +432,8 @@ def detail_table(sizes: list[Size]) -> str:
             adjusted = p.ours.p50 / (p.floor.p50 + size.session_check_ms)
             lines.append(
                 f"| {size.n:,} | {p.label} | {_ms(db_ms)} / {_ms(p.ours.p50 - db_ms)} | "
-                f"{_ms(floor_db)} | {adjusted:.2f}× | {median_int(p.ours.response_bytes):,} | "
+                f"{_ms(floor_db)} | {adjusted:.2f}× | {median_int(p.ours.response_bytes):,} "
+                f"({p.gzip_bytes:,}) | "
                 f"{p.ours.slowest()} | {summary(p.ours.names)} | {summary(p.floor.names)} |"
             )
     return "\n".join(lines)
@@ -479,7 +494,16 @@ def report(sizes: list[Size], repeat_note: str) -> str:
 
 
 def default_repeat(n: int) -> int:
-    return 15 if n <= 5000 else 7
+    """Minimum measured rounds per route: fewer at 20k, where the slowest routes take ~30 s."""
+    return 15 if n <= 5000 else 5
+
+
+def rounds_note(repeat: int | None, budget_s: float, warmup: int) -> str:
+    least = repeat or "15 (≤ 5k) / 5"
+    return (
+        f"rounds per route (ours and floor alternately): at least {least}, more while "
+        f"{budget_s:.0f} s allow (≤ {MAX_ROUNDS}), after {warmup} warm-up"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -506,11 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with secantus() as uri:
             measure(uri)
-    note = (
-        f"rounds per route (ours and floor alternately): at least {args.repeat or '15 (≤ 5k) / 7'}"
-        f", more while {args.budget:.0f} s allow (≤ {MAX_ROUNDS}), after {args.warmup} warm-up"
-    )
-    print(report(sizes, note))
+    print(report(sizes, rounds_note(args.repeat, args.budget, args.warmup)))
     return 0
 
 
