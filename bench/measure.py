@@ -397,46 +397,81 @@ def _ms(value: float) -> str:
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
-def headline_table(sizes: list[Size]) -> str:
+def markdown(columns: list[tuple[str, str]], rows: list[list[str]]) -> str:
+    """A Markdown table; ``columns`` are ``(title, alignment)`` with alignment ``l`` or ``r``."""
     lines = [
-        "| N | route | ours p50 / p95 ms | floor p50 / p95 ms | **ours/floor** | "
-        "cmds ours (guard) / floor | DB reply bytes ours / floor | same data |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
+        "| " + " | ".join(title for title, _ in columns) + " |",
+        "|" + "|".join("---:" if align == "r" else "---" for _, align in columns) + "|",
     ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def headline_table(sizes: list[Size]) -> str:
+    columns = [
+        ("N", "r"),
+        ("route", "l"),
+        ("ours p50 / p95 ms", "r"),
+        ("floor p50 / p95 ms", "r"),
+        ("**ours/floor**", "r"),
+        ("cmds ours (guard) / floor", "r"),
+        ("DB reply bytes ours / floor", "r"),
+        ("same data", "l"),
+    ]
+    rows = []
     for size in sizes:
         for p in size.pairs:
             failed = f" ⚠ {len(p.ours.failures)} failed" if p.ours.failures else ""
             floor_failed = f" ⚠ floor: {p.floor.failures[0]}" if p.floor.failures else ""
-            lines.append(
-                f"| {size.n:,} | {p.label} | {_ms(p.ours.p50)} / {_ms(p.ours.p95)} | "
-                f"{_ms(p.floor.p50)} / {_ms(p.floor.p95)} | **{p.ratio:.2f}×** | "
-                f"{max(p.ours.commands, default=0)} ({max(p.ours.guard_commands, default=0)})"
-                f" / {max(p.floor.commands, default=0)} | "
-                f"{median_int(p.ours.reply_bytes):,} / {median_int(p.floor.reply_bytes):,} | "
-                f"{p.check}{failed}{floor_failed} |"
+            ours_cmds = f"{max(p.ours.commands, default=0)}"
+            guard = f"{max(p.ours.guard_commands, default=0)}"
+            rows.append(
+                [
+                    f"{size.n:,}",
+                    p.label,
+                    f"{_ms(p.ours.p50)} / {_ms(p.ours.p95)}",
+                    f"{_ms(p.floor.p50)} / {_ms(p.floor.p95)}",
+                    f"**{p.ratio:.2f}×**",
+                    f"{ours_cmds} ({guard}) / {max(p.floor.commands, default=0)}",
+                    f"{median_int(p.ours.reply_bytes):,} / {median_int(p.floor.reply_bytes):,}",
+                    f"{p.check}{failed}{floor_failed}",
+                ]
             )
-    return "\n".join(lines)
+    return markdown(columns, rows)
 
 
 def detail_table(sizes: list[Size]) -> str:
-    lines = [
-        "| N | route | ours: DB ms / rest ms (p50) | floor: DB ms (p50) | "
-        "ours/(floor+session check) | response bytes (gzip) | slowest commands, ms (ours) | "
-        "commands (ours) | commands (floor) |",
-        "|---:|---|---:|---:|---:|---:|---|---|---|",
+    columns = [
+        ("N", "r"),
+        ("route", "l"),
+        ("ours: DB ms / rest ms (p50)", "r"),
+        ("floor: DB ms (p50)", "r"),
+        ("ours/(floor+session check)", "r"),
+        ("response bytes (gzip)", "r"),
+        ("slowest commands, ms (ours)", "l"),
+        ("commands (ours)", "l"),
+        ("commands (floor)", "l"),
     ]
+    rows = []
     for size in sizes:
         for p in size.pairs:
             db_ms = statistics.median(p.ours.db_ms) if p.ours.db_ms else float("nan")
             floor_db = statistics.median(p.floor.db_ms) if p.floor.db_ms else float("nan")
             adjusted = p.ours.p50 / (p.floor.p50 + size.session_check_ms)
-            lines.append(
-                f"| {size.n:,} | {p.label} | {_ms(db_ms)} / {_ms(p.ours.p50 - db_ms)} | "
-                f"{_ms(floor_db)} | {adjusted:.2f}× | {median_int(p.ours.response_bytes):,} "
-                f"({p.gzip_bytes:,}) | "
-                f"{p.ours.slowest()} | {summary(p.ours.names)} | {summary(p.floor.names)} |"
+            rows.append(
+                [
+                    f"{size.n:,}",
+                    p.label,
+                    f"{_ms(db_ms)} / {_ms(p.ours.p50 - db_ms)}",
+                    _ms(floor_db),
+                    f"{adjusted:.2f}×",
+                    f"{median_int(p.ours.response_bytes):,} ({p.gzip_bytes:,})",
+                    p.ours.slowest(),
+                    summary(p.ours.names),
+                    summary(p.floor.names),
+                ]
             )
-    return "\n".join(lines)
+    return markdown(columns, rows)
 
 
 def growth_table(sizes: list[Size]) -> str:
@@ -444,21 +479,27 @@ def growth_table(sizes: list[Size]) -> str:
     if len(sizes) < 2:
         return ""
     small, large = sizes[0], sizes[-1]
-    floor_by_label = {p.label.split(" (")[0]: p for p in small.pairs}
-    lines = [
-        f"| route | ours p50 ×({large.n:,}/{small.n:,}) | floor p50 × | "
-        f"ours/floor at {small.n:,} → {large.n:,} |",
-        "|---|---:|---:|---|",
+    before_by_route = {p.label.split(" (")[0]: p for p in small.pairs}
+    columns = [
+        ("route", "l"),
+        (f"ours p50 ×({large.n:,}/{small.n:,})", "r"),
+        ("floor p50 ×", "r"),
+        (f"ours/floor at {small.n:,} → {large.n:,}", "l"),
     ]
+    rows = []
     for p in large.pairs:
-        before = floor_by_label.get(p.label.split(" (")[0])
-        if before is None:
+        before = before_by_route.get(p.label.split(" (")[0])
+        if before is None or not before.ours.latency_ms or not p.ours.latency_ms:
             continue
-        lines.append(
-            f"| {p.label.split(' (')[0]} | {p.ours.p50 / before.ours.p50:.1f}× | "
-            f"{p.floor.p50 / before.floor.p50:.1f}× | {before.ratio:.2f}× → {p.ratio:.2f}× |"
+        rows.append(
+            [
+                p.label.split(" (")[0],
+                f"{p.ours.p50 / before.ours.p50:.1f}×",
+                f"{p.floor.p50 / before.floor.p50:.1f}×",
+                f"{before.ratio:.2f}× → {p.ratio:.2f}×",
+            ]
         )
-    return "\n".join(lines)
+    return markdown(columns, rows)
 
 
 def machine() -> str:
