@@ -1,11 +1,11 @@
 """p50 at 1 client vs 4 clients against the local API server (issue 15, item 4).
 
-The server is the one ``make run`` serves: ``python -m fetms_cli.apiserver`` (prefork workers,
-threads inside each; its default worker count), started on a free port against the bench
-database. Each client is a thread with one keep-alive HTTP/1.1 connection sending
-``Accept-Encoding: gzip`` as a browser does, issuing requests back to back. The phases
-alternate (1, 4, 1, 4 clients) so that a change in the machine's background load falls on both
-levels; latencies of a level are pooled.
+The server is the one ``make run`` serves, started with the same command
+(``fetms_cli.localstack.api_service``: ``python -m fetms_cli.apiserver``, prefork workers with
+threads inside each, its default worker count) on a free port against the bench database. Each
+client is a thread with one keep-alive HTTP/1.1 connection sending ``Accept-Encoding: gzip`` as
+a browser does, issuing requests back to back. The phases alternate (1, 4, 1, 4 clients) so that
+a change in the machine's background load falls on both levels; latencies of a level are pooled.
 
     .venv/bin/python -m bench.concurrency --n 2000
 """
@@ -63,11 +63,15 @@ class Result:
 
 @contextmanager
 def api_server(log: IO[bytes]) -> Iterator[tuple[str, str]]:
-    """The local API server on a free port (the current environment); its URL and workers."""
+    """The local API server as ``make run`` starts it, on a free port, in the current
+    environment (the bench database); its address and worker count."""
+    from chalicelib.settings import get_settings
+    from fetms_cli.localstack import api_service
+
     port = free_port()
-    argv = [sys.executable, "-m", "fetms_cli.apiserver", "--host", "127.0.0.1"]
+    settings = get_settings().model_copy(update={"api_host": "127.0.0.1", "api_port": port})
     process = subprocess.Popen(
-        [*argv, "--port", str(port), "--stage", "local"],
+        api_service(settings).argv,
         cwd=PROJECT_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,

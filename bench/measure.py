@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import bson
@@ -100,15 +101,16 @@ def free_port() -> int:
 
 @contextmanager
 def secantus() -> Iterator[str]:
-    """A SecantusDB daemon on a temporary on-disk data directory."""
+    """SecantusDB started as ``make run`` starts it (same flags), on a free port and a
+    temporary on-disk data directory."""
+    from chalicelib.settings import get_settings
+    from fetms_cli.localstack import mongo_service
+
     data_dir = tempfile.mkdtemp(prefix="fetms-bench-")
     port = free_port()
+    settings = get_settings().model_copy(update={"mongo_port": port})
     process = subprocess.Popen(
-        [
-            sys.executable,
-            *("-m", "secantus", "--host", "127.0.0.1", "--port", str(port)),
-            *("--storage-path", data_dir, "--log-level", "WARNING"),
-        ],
+        mongo_service(settings, Path(data_dir)).argv,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
