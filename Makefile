@@ -63,7 +63,7 @@ audit: $(STAMP)
 	$(BIN)/python -m scripts.audit_deps
 
 ## Performance figures (by hand, never in CI): each route against its engine floor at 2k and 20k
-## teachers, 1 vs 4 clients on the local API server, cold start. ~15 min on 2 cores; prints
+## teachers, 1 vs 4 clients on the local API server, cold start. ~20–35 min on 2 cores; prints
 ## Markdown for docs/PERFORMANCE.md. BENCH_ARGS="--quick" for a short check, "--out FILE" too.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
