@@ -13,7 +13,7 @@ CDK_CLI ?= npx --yes aws-cdk@2.1148.1
 STAGE ?= dev
 CDK := $(CDK_CLI) --app "$(abspath $(BIN))/python -m infra.app" --output infra/cdk.out
 
-.PHONY: run dev test lint typecheck audit install local-s3 clean frontend-check api-client synth deploy diff rollback rollback-spa mutation
+.PHONY: run dev test lint typecheck audit install local-s3 clean frontend-check api-client synth deploy diff rollback rollback-spa mutation bench
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt infra/requirements-nodeps.txt pyproject.toml frontend/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ typecheck: $(STAMP)
 
 audit: $(STAMP)
 	$(BIN)/python -m scripts.audit_deps
+
+## Performance figures (by hand, never in CI): each route against its engine floor at 2k and 20k
+## teachers, 1 vs 4 clients on the local API server, cold start. ~20–35 min on 2 cores; prints
+## Markdown for docs/PERFORMANCE.md. BENCH_ARGS="--quick" for a short check, "--out FILE" too.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## infra/: CloudFormation for every stage into infra/cdk.out, offline (no AWS account needed).
 synth: $(STAMP)
