@@ -25,6 +25,10 @@ bp = Blueprint(__name__)
 ANONYMOUS_ROLE = "anonymous"
 SESSION_CHECK = "sessionCheck"
 SESSION_UNCHECKED = "dependency-unavailable"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_WINDOW_SECONDS = 60
+WRITE_COUNT = "writeCount"
+WRITE_WINDOW_ENDS = "writeWindowEnds"
 
 
 def _deny() -> NoReturn:
@@ -50,7 +54,9 @@ def jwt_authorizer(auth_request: AuthRequest) -> AuthResponse:
     if scheme.lower() != "bearer" or not token:
         _deny()
     try:
-        claims = _open_session_claims(token.strip())
+        claims, writes = _open_session_claims(
+            token.strip(), request_method(auth_request.method_arn)
+        )
     except Unauthorized:
         _deny()
     except Exception as exc:
@@ -64,15 +70,28 @@ def jwt_authorizer(auth_request: AuthRequest) -> AuthResponse:
         "role": claims.role,
         "sessionId": claims.session_id,
     }
+    if writes is not None:
+        context[WRITE_COUNT] = str(writes.count)
+        context[WRITE_WINDOW_ENDS] = str(int(writes.window_ends.timestamp()))
     return AuthResponse(routes=["*"], principal_id=claims.user_id, context=context)
 
 
-def _open_session_claims(token: str) -> AccessClaims:
+def request_method(method_arn: str | None) -> str:
+    """The HTTP method of ``arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/…``."""
+    resource = (method_arn or "").rsplit(":", 1)[-1].split("/")
+    return resource[2].upper() if len(resource) > 2 else ""
+
+
+def _open_session_claims(token: str, method: str) -> tuple[AccessClaims, auth.WriteCount | None]:
+    """The session check; for a write it also counts the write on the session (one command
+    either way), which the write-limit guard compares with ``WRITES_PER_MINUTE_PER_SESSION``."""
     dependencies = deps.current()
     claims = auth.verify_token(token, signing_key(dependencies.settings))
-    # One small read: bounded by the connect/selection timeout, so an outage is a 503 at once.
+    # One small command: bounded by the connect/selection timeout, so an outage is a 503 at once.
     with pymongo.timeout(dependencies.settings.mongo_timeout_ms / 1000):
-        return auth.check_session(dependencies.db, claims)
+        if method in READ_METHODS:
+            return auth.check_session(dependencies.db, claims), None
+        return auth.count_write(dependencies.db, claims, WRITE_WINDOW_SECONDS)
 
 
 def client_address(request: Request) -> str | None:

@@ -1,42 +1,46 @@
-"""Request guards installed on every route: per-user and per-address write rate limits, and a
+"""Request guards installed on every route: a per-session write rate limit, and a
 per-user budget of expensive reads (exports, box zips, pages above ``EXPENSIVE_PAGE_SIZE``)."""
 
 from __future__ import annotations
 
 from chalice.app import Request
 
+from chalicelib.api.authorizer import (
+    READ_METHODS,
+    WRITE_COUNT,
+    WRITE_WINDOW_ENDS,
+    WRITE_WINDOW_SECONDS,
+)
 from chalicelib.api.deps import Dependencies
 from chalicelib.api.routing import RouteSpec, add_guard
 from chalicelib.services import common, rate_limits
 from chalicelib.services.actor import Actor
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WINDOW_SECONDS = 60
 
 
 def limit_writes(request: Request, spec: RouteSpec, actor: Actor, deps: Dependencies) -> None:
-    """Authenticated writes count against the user's and the client address's minute budget."""
+    """Authenticated writes count against their session's minute budget: the authorizer counted
+    this write on the session in the same command as the session check. (Per client address,
+    the edge limits requests: the WAF rule ``RateLimitPerAddress`` in infra/.)"""
     if spec.method in READ_METHODS or spec.role is None:
         return
-    settings = deps.settings
+    limit = deps.settings.writes_per_minute_per_session
     now = common.utcnow()
-    db = deps.db
-    if actor.user_id:
-        rate_limits.hit(
-            db,
-            f"writes:user:{actor.user_id}",
-            limit=settings.writes_per_minute_per_user,
-            window_seconds=WINDOW_SECONDS,
-            now=now,
-        )
-    if actor.client_address:
-        rate_limits.hit(
-            db,
-            f"writes:addr:{actor.client_address}",
-            limit=settings.writes_per_minute_per_address,
-            window_seconds=WINDOW_SECONDS,
-            now=now,
-        )
+    context = (request.context or {}).get("authorizer") or {}
+    counted, window_ends = context.get(WRITE_COUNT), context.get(WRITE_WINDOW_ENDS)
+    if counted is not None and window_ends is not None:
+        if int(counted) > limit:
+            raise rate_limits.too_many(max(1, int(window_ends) - int(now.timestamp())))
+        return
+    # Not counted by the authorizer (e.g. a gateway that does not pass the method): count here.
+    rate_limits.hit(
+        deps.db,
+        f"writes:session:{actor.session_id or actor.user_id}",
+        limit=limit,
+        window_seconds=WRITE_WINDOW_SECONDS,
+        now=now,
+    )
 
 
 def is_expensive_read(request: Request, spec: RouteSpec, page_cap: int, threshold: int) -> bool:

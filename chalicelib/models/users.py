@@ -61,13 +61,15 @@ class UserCreate(InputModel):
 
 
 class UserUpdate(StoredEcho):
-    """Name, role or active flag; the e-mail and login times echoed by clients are ignored."""
+    """Name, role or active flag; the e-mail, login times and lockout echoed by clients are
+    ignored (a lockout ends through POST /api/users/{id}/unlock)."""
 
     name: RequiredName | None = None
     role: Role | None = None
     active: bool | None = None
     email: Ignored = None
     lastLoginAt: Ignored = None
+    lockedUntil: Ignored = None
 
 
 class UserListQuery(QueryModel):

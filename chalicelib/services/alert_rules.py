@@ -40,10 +40,13 @@ def list_rules(db: Db, *, limit: int, offset: int, active_only: bool = False) ->
     )
 
 
+ACTIVE_RULES: Document = {**NOT_DELETED, "isActive": True}
+
+
 def active_rules(db: Db) -> list[Document]:
     """Every active rule (used by the dashboard and the alert jobs): ``isActive: true``, as FETMS
     reads them."""
-    return list(db[ALERT_RULES].find({**NOT_DELETED, "isActive": True}))
+    return list(db[ALERT_RULES].find(ACTIVE_RULES))
 
 
 def create_rule(db: Db, data: AlertRuleCreate, actor: Actor) -> Document:

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 
 from chalicelib.db import LOGIN_THROTTLE, SESSIONS, USERS, Db, Document
@@ -409,15 +410,59 @@ def verify_token(token: str, key: str) -> AccessClaims:
         raise Unauthorized(detail="Invalid or expired token") from exc
 
 
+SESSION_FIELDS = {"revokedAt": 1, "expiresAt": 1, "role": 1, "userId": 1, "email": 1}
+
+
+@dataclass(frozen=True)
+class WriteCount:
+    """Writes counted on a session in the current rate-limit window (see :func:`count_write`)."""
+
+    count: int
+    window_ends: datetime
+
+
 def check_session(db: Db, claims: AccessClaims) -> AccessClaims:
     """Confirm the token's session is still open (logout/disable take effect at once) and
     belongs to the token's user. The identity and the role come from the session, so a role
     change applies to tokens already issued and a token cannot borrow another user's session."""
+    session = db[SESSIONS].find_one({"_id": claims.session_id}, SESSION_FIELDS)
+    return _open_claims(session, claims, common.utcnow())
+
+
+def count_write(
+    db: Db, claims: AccessClaims, window_seconds: int
+) -> tuple[AccessClaims, WriteCount]:
+    """:func:`check_session` and one write counted on the session, in one command.
+
+    The session document carries the count of the current fixed window (``writeWindow``,
+    ``writeCount``), so the write rate limit holds across Lambda instances without a round trip
+    of its own.
+    """
     now = common.utcnow()
-    session = db[SESSIONS].find_one(
+    _, window_start, window_end = rate_limits.window_bounds(now, window_seconds)
+    same_window = {"$eq": [{"$ifNull": ["$writeWindow", None]}, window_start]}
+    session = db[SESSIONS].find_one_and_update(
         {"_id": claims.session_id},
-        {"revokedAt": 1, "expiresAt": 1, "role": 1, "userId": 1, "email": 1},
+        [
+            {
+                "$set": {
+                    "writeCount": {
+                        "$cond": [same_window, {"$add": [{"$ifNull": ["$writeCount", 0]}, 1]}, 1]
+                    },
+                    "writeWindow": window_start,
+                }
+            }
+        ],
+        projection={**SESSION_FIELDS, "writeCount": 1},
+        return_document=ReturnDocument.AFTER,
     )
+    checked = _open_claims(session, claims, now)
+    assert session is not None
+    ends = datetime.fromtimestamp(window_end, tz=now.tzinfo)
+    return checked, WriteCount(int(session.get("writeCount") or 0), ends)
+
+
+def _open_claims(session: Document | None, claims: AccessClaims, now: datetime) -> AccessClaims:
     if session is None or session.get("revokedAt") is not None or session["expiresAt"] <= now:
         raise Unauthorized(detail=SESSION_ENDED)
     if str(session.get("userId")) != claims.user_id or session.get("email") != claims.email:

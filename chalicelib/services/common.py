@@ -38,6 +38,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def utcnow_ms() -> datetime:
+    """:func:`utcnow` at the millisecond precision MongoDB stores, for a value a service returns
+    without reading it back."""
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def parse_object_id(value: str, field: str = "id") -> ObjectId:
     """Parse a 24-hex id from a client or fail with a 400 naming the field."""
     if isinstance(value, str) and len(value) == 24 and ObjectId.is_valid(value):
@@ -186,7 +193,10 @@ def in_transaction(
     try:
         with (
             pymongo.timeout(budget_ms / 1000),
-            db.client.start_session() as session,
+            # Each transaction has its own session, so causal consistency adds nothing; without
+            # it a retried attempt sends no ``afterClusterTime`` read concern, which SecantusDB
+            # refuses on a ``bulkWrite`` that opens a transaction.
+            db.client.start_session(causal_consistency=False) as session,
         ):
             return session.with_transaction(attempt)
     except _Unreachable as exc:

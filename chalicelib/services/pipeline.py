@@ -42,11 +42,15 @@ CARD_FIELDS: Document = {
 }
 
 
+STAGE_FIELDS: Document = {"title": 1, "order": 1, "isEmployed": 1}
+KANBAN_ORDER: dict[str, int] = {"order": 1, "_id": 1}
+
+
 def live_stages(db: Db) -> list[Document]:
     """Non-deleted stages in kanban order (only the fields the pipeline needs), with
     ``isEmployed`` decided (:func:`resolve_employed`)."""
-    cursor = db[STAGES].find(NOT_DELETED, {"title": 1, "order": 1, "isEmployed": 1})
-    return resolve_employed(list(cursor.sort([("order", 1), ("_id", 1)])))
+    cursor = db[STAGES].find(NOT_DELETED, STAGE_FIELDS)
+    return resolve_employed(list(cursor.sort(list(KANBAN_ORDER.items()))))
 
 
 FETMS_EMPLOYED_MARKER = "Employed"

@@ -11,7 +11,10 @@ Rules kept here:
 
 from __future__ import annotations
 
+import itertools
+import random
 import re
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +23,14 @@ from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from chalicelib.db import CASE_INSENSITIVE, PROJECTS, SCHOOLS, TEACHERS, Db, Document
-from chalicelib.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from chalicelib.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from chalicelib.models.teachers import (
     TeacherCreate,
     TeacherFilterQuery,
@@ -46,6 +56,8 @@ from chalicelib.services.common import (
 from chalicelib.services.expiry import is_expired
 from chalicelib.services.pipeline import record_stage_move, stage_history_entry
 from chalicelib.services.positions import UNCATEGORIZED_STAGE
+from chalicelib.services.writes import apply_update, insert_with_entry, update_with_entry
+from chalicelib.settings import get_settings
 
 WHAT = "Teacher"
 DOCUMENT_TYPES = ("passport", "arc", "contract", "workPermit")
@@ -80,6 +92,10 @@ DESCENDING_BY_DEFAULT = frozenset({"createdAt", "updatedAt"})
 REQUIRED_FIELDS = ("firstName", "lastName", "email")
 UNSPECIFIED = "unspecified"
 
+SCHOOL_CARD: Document = {"name": 1, "address": 1, "isDeleted": 1}
+PROJECT_CARD: Document = {"name": 1, "code": 1, "isActive": 1}
+LINKS = ("school", "project")
+
 POPULATE: list[Document] = [
     {
         "$lookup": {
@@ -87,7 +103,7 @@ POPULATE: list[Document] = [
             "localField": "school",
             "foreignField": "_id",
             "as": "school",
-            "pipeline": [{"$project": {"name": 1, "address": 1, "isDeleted": 1}}],
+            "pipeline": [{"$project": SCHOOL_CARD}],
         }
     },
     {"$unwind": {"path": "$school", "preserveNullAndEmptyArrays": True}},
@@ -97,12 +113,36 @@ POPULATE: list[Document] = [
             "localField": "project",
             "foreignField": "_id",
             "as": "project",
-            "pipeline": [{"$project": {"name": 1, "code": 1, "isActive": 1}}],
+            "pipeline": [{"$project": PROJECT_CARD}],
         }
     },
     {"$unwind": {"path": "$project", "preserveNullAndEmptyArrays": True}},
 ]
 """``school`` and ``project`` replaced by small populated objects (null when unset/unknown)."""
+
+# The stored teacher with its school and project beside it (``_links``), for a write that must
+# answer with the populated teacher without reading it again.
+WITH_LINKS: list[Document] = [
+    {
+        "$lookup": {
+            "from": SCHOOLS,
+            "localField": "school",
+            "foreignField": "_id",
+            "as": "_linkedSchool",
+            "pipeline": [{"$project": SCHOOL_CARD}],
+        }
+    },
+    {
+        "$lookup": {
+            "from": PROJECTS,
+            "localField": "project",
+            "foreignField": "_id",
+            "as": "_linkedProject",
+            "pipeline": [{"$project": PROJECT_CARD}],
+        }
+    },
+]
+MERGE_RETRY_PAUSE_SECONDS = 0.01  # grows with each attempt, jittered
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -159,6 +199,24 @@ def deleted_condition(deleted: str, actor: Actor) -> Document:
             detail=f"Listing deleted teachers needs the editor role; you are {actor.role}"
         )
     return {"isDeleted": True} if deleted == "only" else {}
+
+
+def _read_with_links(db: Db, oid: ObjectId) -> tuple[Document, dict[str, Document | None]]:
+    """The stored (unpopulated) live teacher and its school/project cards, in one command."""
+    found = list(db[TEACHERS].aggregate([{"$match": {"_id": oid, **NOT_DELETED}}, *WITH_LINKS]))
+    if not found:
+        raise NotFound(detail=f"{WHAT} not found")
+    doc = found[0]
+    schools, projects = doc.pop("_linkedSchool", []), doc.pop("_linkedProject", [])
+    return doc, {
+        "school": schools[0] if schools else None,
+        "project": projects[0] if projects else None,
+    }
+
+
+def _populated(doc: Document, links: dict[str, Document | None]) -> Document:
+    """``doc`` as GET answers it: school and project replaced by their cards (as ``POPULATE``)."""
+    return {**doc, **links}
 
 
 def _fill_missing_refs(doc: Document) -> Document:
@@ -275,7 +333,8 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
     fields = _clean(data.to_document())
     fields = {k: v for k, v in fields.items() if v is not None}
     _check_email_free(db, fields["email"], None)
-    _resolve_links(db, fields, fields)
+    links: dict[str, Document | None] = {"school": None, "project": None}
+    links.update(_resolve_links(db, fields, fields))
     documents = fields.get("documents") or {}
     for doc_type in DOCUMENT_TYPES:
         entry = documents.get(doc_type) or {}
@@ -285,11 +344,12 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
     wanted_stage = fields.get("pipelineStage") or UNCATEGORIZED_STAGE
 
     def write(session: ClientSession) -> Document:
-        now = common.utcnow()
+        now = common.utcnow_ms()
         live = positions.live_stage_ids(db, session)
         stage = positions.check_stage(wanted_stage, live)
         doc = stamp_new(
             {
+                "_id": ObjectId(),
                 **fields,
                 "pipelineStage": stage,
                 "pipelineOrder": positions.next_position(db, stage, live, session),
@@ -300,15 +360,15 @@ def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
             },
             now,
         )
-        db[TEACHERS].insert_one(doc, session=session)
-        audit.record(db, actor, "create", TEACHERS, doc["_id"], after=doc, session=session)
+        made = audit.entry(actor, "create", TEACHERS, doc["_id"], after=doc)
+        insert_with_entry(db, TEACHERS, doc, made, session)
         return doc
 
     try:
         created = common.in_transaction(db, write)
     except DuplicateKeyError as exc:
         raise _duplicate_email(fields["email"]) from exc
-    return get_teacher(db, str(created["_id"]))
+    return _populated(created, links)
 
 
 def document_status(file_path: Any, expiry: Any, now: datetime) -> str:
@@ -343,9 +403,45 @@ def update_teacher(
 
     A stage change appends to ``stageHistory``, puts the teacher at the end of the new column
     and closes the gap in the old one, in the same transaction as the update and its audit entry.
+
+    Round trips for a plain edit: one read (the teacher with its school and project), the update
+    and its audit entry in one command, the commit. The update is conditional on the version read,
+    so a concurrent change is never overwritten: with ``If-Match`` it is a 412, without it the
+    merge is redone on the new version (a few times, then 409).
     """
     oid = parse_object_id(teacher_id)
-    current = get_or_404(db[TEACHERS], {"_id": oid, **NOT_DELETED}, WHAT)
+    deadline = time.monotonic() + get_settings().mongo_transaction_timeout_ms / 1000
+    for attempt in itertools.count():
+        current, links = _read_with_links(db, oid)
+        check_version(current, expected_version, WHAT)
+        try:
+            return _populated(_merge_into(db, current, links, data, actor), links)
+        except _ChangedMeanwhile:
+            if expected_version is not None:
+                raise PreconditionFailed(
+                    detail=f"{WHAT} was changed by someone else; reload and try again"
+                ) from None
+        pause = random.uniform(0, MERGE_RETRY_PAUSE_SECONDS * (attempt + 1))  # noqa: S311 (jitter)
+        if time.monotonic() + pause > deadline:
+            break
+        time.sleep(pause)
+    raise Conflict(detail=f"{WHAT} is being changed by others; try again")
+
+
+class _ChangedMeanwhile(Exception):
+    """The teacher's version moved between the read and the conditional update."""
+
+
+def _merge_into(
+    db: Db,
+    current: Document,
+    links: dict[str, Document | None],
+    data: TeacherUpdate,
+    actor: Actor,
+) -> Document:
+    """Write what ``data`` changes in ``current``; returns the stored result. ``links`` is
+    updated with the cards of a changed school or project."""
+    oid = current["_id"]
     # Only what differs from the stored teacher is a change: a form sending the whole loaded
     # teacher back changes nothing, and unchanged (possibly legacy) values are not re-checked.
     sent = unflatten(effective_changes(current, flatten_for_set("", _clean(data.to_document()))))
@@ -357,53 +453,48 @@ def update_teacher(
     if "email" in sent:
         _check_email_free(db, sent["email"], oid)
     changes = flatten_for_set("", sent) if sent else {}
-    _resolve_links(db, sent, changes)
+    cards = _resolve_links(db, sent, changes)
     changes = effective_changes(current, changes)
     if not changes:
-        check_version(current, expected_version, WHAT)
-        return get_teacher(db, teacher_id)
+        return current
+    for name in LINKS:
+        if name in changes:
+            links[name] = cards.get(name)
 
-    def write(session: ClientSession) -> None:
-        now = common.utcnow()
-        query = {"_id": oid, **NOT_DELETED}
-        before = get_or_404(db[TEACHERS], query, WHAT, session=session)
-        check_version(before, expected_version, WHAT)
-        update: Document = {"$set": dict(changes)}
-        update["$set"].update(_derived_statuses(before, changes, now))
+    def write(session: ClientSession) -> Document:
+        now = common.utcnow_ms()
+        update: Document = {
+            "$set": {**changes, **_derived_statuses(current, changes, now), "updatedAt": now},
+            "$inc": {"__v": 1},
+        }
         moved_from: str | None = None
         live: list[str] = []
         if "pipelineStage" in changes:
             live = positions.live_stage_ids(db, session)
             new_stage = positions.check_stage(changes["pipelineStage"] or UNCATEGORIZED_STAGE, live)
             update["$set"]["pipelineStage"] = new_stage
-            old_column = positions.column_of(before.get("pipelineStage"), live)
-            if new_stage != before.get("pipelineStage"):
-                entry = stage_history_entry(before.get("pipelineStage"), new_stage, now, actor)
+            old_column = positions.column_of(current.get("pipelineStage"), live)
+            if new_stage != current.get("pipelineStage"):
+                entry = stage_history_entry(current.get("pipelineStage"), new_stage, now, actor)
                 update["$push"] = {"stageHistory": entry}
             if new_stage != old_column:
                 moved_from = old_column
-                position = positions.next_position(db, new_stage, live, session)
-                update["$set"]["pipelineOrder"] = position
-        after = versioned_update(
-            db[TEACHERS],
-            query,
-            update,
-            expected_version=expected_version,
-            what=WHAT,
-            now=now,
-            session=session,
-        )
+                update["$set"]["pipelineOrder"] = positions.next_position(
+                    db, new_stage, live, session
+                )
+        after = apply_update(current, update)
+        made = audit.entry(actor, "update", TEACHERS, oid, before=current, after=after)
+        unchanged_since_read = {"_id": oid, **NOT_DELETED, "__v": current.get("__v")}
+        if not update_with_entry(db, TEACHERS, unchanged_since_read, update, made, session):
+            raise _ChangedMeanwhile
         if moved_from is not None:
             positions.renumber(db, moved_from, live, session)
-        audit.record(
-            db, actor, "update", TEACHERS, oid, before=before, after=after, session=session
-        )
         if "$push" in update:
             new_stage = update["$set"]["pipelineStage"]
-            record_stage_move(db, actor, oid, before.get("pipelineStage"), new_stage, session)
+            record_stage_move(db, actor, oid, current.get("pipelineStage"), new_stage, session)
+        return after
 
-    common.in_transaction(db, write)
-    return get_teacher(db, teacher_id)
+    return common.in_transaction(db, write)
 
 
 def delete_teacher(db: Db, teacher_id: str, actor: Actor, expected_version: int | None) -> Document:
@@ -524,33 +615,37 @@ def _duplicate_email(email: str) -> Conflict:
     )
 
 
-def _resolve_links(db: Db, sent: Document, target: Document) -> None:
+def _resolve_links(db: Db, sent: Document, target: Document) -> dict[str, Document | None]:
     """Validate ``school``/``project`` and keep ``school`` ↔ ``serviceSchool`` consistent.
 
     ``sent`` is what the client sent (nested); ``target`` receives the values to store (the
-    nested document on create, the flattened ``$set`` on update).
+    nested document on create, the flattened ``$set`` on update). Returns the cards (as
+    ``POPULATE`` shows them) of the school and project it resolved.
     """
+    cards: dict[str, Document | None] = {}
     flat = target is not sent
     if "project" in sent and sent["project"] is not None:
         pid = parse_object_id(sent["project"], "project")
-        active = {"_id": pid, "isActive": {"$ne": False}}
-        if db[PROJECTS].find_one(active, {"_id": 1}) is None:
+        project = db[PROJECTS].find_one({"_id": pid, "isActive": {"$ne": False}}, PROJECT_CARD)
+        if project is None:
             raise ValidationFailed(
                 detail="The project does not exist or is archived",
                 errors=[FieldError("project", "unknown or archived project")],
             )
         target["project"] = pid
+        cards["project"] = project
     personal = sent.get("personalInfo") if isinstance(sent.get("personalInfo"), dict) else None
     name_sent = personal is not None and "serviceSchool" in personal
     if "school" in sent and sent["school"] is not None:
         sid = parse_object_id(sent["school"], "school")
-        school = db[SCHOOLS].find_one({"_id": sid, **NOT_DELETED}, {"name": 1})
+        school = db[SCHOOLS].find_one({"_id": sid, **NOT_DELETED}, SCHOOL_CARD)
         if school is None:
             raise ValidationFailed(
                 detail="The school does not exist",
                 errors=[FieldError("school", "unknown school")],
             )
         target["school"] = sid
+        cards["school"] = school
         name = (school.get("name") or {}).get("chinese")
         if flat:
             target["personalInfo.serviceSchool"] = name
@@ -558,13 +653,15 @@ def _resolve_links(db: Db, sent: Document, target: Document) -> None:
             target.setdefault("personalInfo", {})["serviceSchool"] = name
     elif name_sent and "school" not in sent:
         assert personal is not None
-        target["school"] = _school_by_name(db, personal.get("serviceSchool"))
+        school = _school_by_name(db, personal.get("serviceSchool"))
+        target["school"] = school["_id"] if school else None
+        cards["school"] = school
+    return cards
 
 
-def _school_by_name(db: Db, name: Any) -> ObjectId | None:
+def _school_by_name(db: Db, name: Any) -> Document | None:
     if not isinstance(name, str) or not name.strip():
         return None
     exact = {"$regex": f"^{re.escape(name.strip())}$", "$options": "i"}
     query = {"$or": [{"name.chinese": exact}, {"name.english": exact}], **NOT_DELETED}
-    found = db[SCHOOLS].find_one(query, {"_id": 1})
-    return found["_id"] if found else None
+    return db[SCHOOLS].find_one(query, SCHOOL_CARD)

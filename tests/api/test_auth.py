@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.auth import TEST_PASSWORD, make_user
+from tests.support.auth import TEST_PASSWORD, bearer, make_user
 from tests.support.clock import install_clock
 from tests.support.http import Api
 
@@ -171,18 +171,40 @@ def test_failed_logins_are_limited_per_address(
     assert statuses[3:] == [429, 429]
 
 
-def test_write_rate_limit_per_user(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_rate_limit_per_session(
+    api: Api, client: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chalicelib.settings import get_settings
 
     clock = install_clock(monkeypatch)
-    monkeypatch.setattr(get_settings(), "writes_per_minute_per_user", 3)
+    monkeypatch.setattr(get_settings(), "writes_per_minute_per_session", 3)
     statuses = [api.post("/api/stages", {"title": f"S{i}"}).status for i in range(4)]
     assert statuses == [201, 201, 201, 429]
     limited = api.post("/api/stages", {"title": "late"})
-    assert limited.header("Retry-After") is not None
+    retry = limited.header("Retry-After")
+    assert retry is not None and 1 <= int(retry) <= 60
+    assert limited.body["status"] == 429
+    assert db.stages.count_documents({}) == 3, "a refused write wrote nothing"
     assert api.get("/api/stages").status == 200, "reads are not limited"
+    # The count lives on the session: another session has its own budget, across instances.
+    other = Api(client, headers=bearer(db, "admin"))  # the same user, signed in again
+    assert other.post("/api/stages", {"title": "another session"}).status == 201
     clock.advance(60)
     assert api.post("/api/stages", {"title": "next minute"}).status == 201
+
+
+def test_write_counted_in_the_session_check_command(api: Api, db: Any) -> None:
+    """The write limit costs no command of its own: the session check counts it."""
+    from tests.support.commands import recording_commands
+
+    api.post("/api/stages", {"title": "warm"})  # maintenance state cached, as in a warm Lambda
+    with recording_commands() as log:
+        assert api.post("/api/stages", {"title": "counted"}).status == 201
+        assert api.get("/api/stages").status == 200
+    assert log.on("ratelimits") == []
+    assert log.on("sessions") == ["findAndModify", "find"]
+    counted = db.sessions.find_one({"writeCount": {"$exists": True}})
+    assert counted is not None and counted["writeCount"] == 2
 
 
 def test_logs_never_contain_passwords_or_tokens(
