@@ -4312,7 +4312,8 @@ export interface components {
         };
         /**
          * UserUpdate
-         * @description Name, role or active flag; the e-mail and login times echoed by clients are ignored.
+         * @description Name, role or active flag; the e-mail, login times and lockout echoed by clients are
+         *     ignored (a lockout ends through POST /api/users/{id}/unlock).
          */
         UserUpdate: {
             /**
@@ -4381,6 +4382,12 @@ export interface components {
              * @default null
              */
             lastLoginAt?: unknown;
+            /**
+             * Lockeduntil
+             * @description Read-only: accepted and ignored on write.
+             * @default null
+             */
+            lockedUntil?: unknown;
         };
     };
     responses: never;
