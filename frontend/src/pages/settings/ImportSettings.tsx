@@ -109,7 +109,9 @@ function UploadForm({ limits, onChecked, onFailure }: { limits: ImportLimits; on
   const { projects, projectId } = useProject();
   const active = projects.filter((p) => p.isActive !== false);
   const [kind, setKind] = useState<ImportKind>("teachers");
-  const [project, setProject] = useState<string>(projectId && active.some((p) => p._id === projectId) ? projectId : "");
+  // The header's project until the user picks another (the projects may arrive after the form).
+  const [picked, setPicked] = useState<string | null>(null);
+  const project = picked ?? (projectId && active.some((p) => p._id === projectId) ? projectId : "");
   const [encoding, setEncoding] = useState<Encoding>("auto");
   const [file, setFile] = useState<File | null>(null);
   const [fileError, setFileError] = useState<string | undefined>();
@@ -161,7 +163,7 @@ function UploadForm({ limits, onChecked, onFailure }: { limits: ImportLimits; on
         {kind === "teachers" ? (
           <Field label={t("settings.import.project")} hint={t("settings.import.projectHint")}>
             {(p) => (
-              <select {...p} className="input" value={project} onChange={(e) => setProject(e.target.value)}>
+              <select {...p} className="input" value={project} onChange={(e) => setPicked(e.target.value)}>
                 <option value="">{t("settings.import.noProject")}</option>
                 {active.map((item) => (
                   <option key={item._id} value={item._id}>
@@ -250,14 +252,14 @@ function Preview({ checked, onApplied, onCancel, onFailure }: { checked: Checked
   const rows = rowsFor(record.rows ?? [], show);
   const writes = counts.create + counts.update;
   const blocked = counts.error > 0 && onError === "abort";
-  const kind = t(`settings.import.kinds.${record.kind}`);
+  const kind = t(`settings.import.nouns.${record.kind}`);
 
   return (
     <section aria-labelledby="import-preview" className="card flex flex-col gap-4 p-4">
       <h3 id="import-preview" className="font-semibold">
         {t("settings.import.previewTitle", { file: record.fileName })}
       </h3>
-      <p className="text-sm muted">{t("settings.import.previewIntro", { kind })}</p>
+      <p className="text-sm muted">{t("settings.import.previewIntro", { kind: t(`settings.import.nouns.${record.kind}`) })}</p>
       <Counts record={record} label={t("settings.import.previewCounts")} />
       {counts.error ? <Alert tone="warning">{t("settings.import.rowsWithErrors", { count: counts.error })}</Alert> : null}
       <div className="flex flex-wrap items-end gap-3">
@@ -386,7 +388,7 @@ function History({ canEdit, onReview, onNotice, onFailure }: { canEdit: boolean;
         <TableShell
           caption={t("settings.import.historyCaption")}
           busy={imports.isFetching}
-          columns={[t("settings.import.when"), t("settings.import.who"), t("settings.import.kind"), t("settings.import.fileName"), t("settings.import.outcome"), t("settings.import.status"), canEdit && t("common.actions")]}
+          columns={[t("settings.import.when"), t("settings.import.who"), t("settings.import.kindColumn"), t("settings.import.fileName"), t("settings.import.outcome"), t("settings.import.status"), canEdit && t("common.actions")]}
         >
           {(imports.data?.rows ?? []).map((item) => {
             const counts = countsOf(item);
@@ -402,7 +404,7 @@ function History({ canEdit, onReview, onNotice, onFailure }: { canEdit: boolean;
                 <td className={`${TD} break-all`}>{item.fileName}</td>
                 <td className={`${TD} text-xs`}>
                   {item.counts
-                    ? t("settings.import.outcomeCounts", {
+                    ? t(item.status === "applied" || item.status === "undone" ? "settings.import.outcomeCounts" : "settings.import.checkedCounts", {
                         create: format.number(counts.create),
                         update: format.number(counts.update),
                         unchanged: format.number(counts.unchanged),
