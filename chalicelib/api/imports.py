@@ -20,6 +20,7 @@ from chalicelib.models.imports import (
     ImportColumnOut,
     ImportColumnsQuery,
     ImportFileQuery,
+    ImportLimitsOut,
     ImportListQuery,
     ImportOut,
     ImportRunQuery,
@@ -61,7 +62,14 @@ def _file_import(req: ApiRequest, kind: str) -> dict[str, Any]:
     )
     sent = single_file(form, "file")
     record, source = operations.receive_inline(
-        req.db, req.vault, req.actor, kind, sent.file_name, sent.content_type, sent.data
+        req.db,
+        req.vault,
+        req.actor,
+        kind,
+        sent.file_name,
+        sent.content_type,
+        sent.data,
+        req.query.projectId,
     )
     run = operations.dry_run if req.query.dryRun else operations.apply
     return run(req.db, record, source, req.actor, _options(req.query), req.settings)
@@ -104,7 +112,14 @@ for _kind in ("teachers", "schools"):
 def start_import(req: ApiRequest) -> dict[str, Any]:
     body = req.body
     return operations.start_upload(
-        req.db, req.vault, req.actor, body.kind, body.fileName, body.contentType, body.size
+        req.db,
+        req.vault,
+        req.actor,
+        body.kind,
+        body.fileName,
+        body.contentType,
+        body.size,
+        body.projectId,
     )
 
 
@@ -131,6 +146,17 @@ def list_imports(req: ApiRequest) -> Page:
 )
 def import_columns(req: ApiRequest) -> list[dict[str, Any]]:
     return [{"path": c.path, "label": c.label, "kind": c.kind} for c in columns_for(req.query.kind)]
+
+
+@route(
+    bp,
+    "/api/imports/limits",
+    summary="What an import takes: the largest file (presigned / inline) and the most rows",
+    role="admin",
+    response=ImportLimitsOut,
+)
+def import_limits(req: ApiRequest) -> dict[str, Any]:
+    return operations.limits(req.settings)
 
 
 @route(bp, "/api/imports/{id}", summary="An import record", role="admin", response=ImportOut)

@@ -26,10 +26,17 @@ class ImportRunQuery(QueryModel):
     )
 
 
+PROJECT_ID = (
+    "Teachers only: the project (id) of the teachers this import creates whose row names none "
+    "(a row's own project cell wins; updated teachers keep theirs)."
+)
+
+
 class ImportFileQuery(ImportRunQuery):
     dryRun: bool = Field(
         default=False, description="Check every row and report; write nothing (recommended first)."
     )
+    projectId: str | None = Field(default=None, description=PROJECT_ID)
 
 
 class ImportUploadCreate(InputModel):
@@ -39,6 +46,7 @@ class ImportUploadCreate(InputModel):
     fileName: str = Field(min_length=1, max_length=255)
     contentType: str = Field(min_length=1, max_length=100)
     size: int = Field(ge=1, le=10**10)
+    projectId: str | None = Field(default=None, description=PROJECT_ID)
 
 
 class ImportListQuery(QueryModel):
@@ -72,7 +80,11 @@ class ImportOut(StoredOut):
     status: Literal["awaiting-upload", "uploaded", "validated", "applied", "undone"]
     source: str | None = None
     createdBy: str | None = None
-    counts: dict[str, int] | None = None
+    counts: dict[str, int] | None = Field(
+        default=None,
+        description="{rows, create, update, unchanged, error}: the apply's, else the last "
+        "dry run's.",
+    )
     rows: list[ImportRowOut] | None = None
     message: str | None = None
     count: int | None = None
@@ -82,11 +94,25 @@ class ImportOut(StoredOut):
         default=None, description="The last dry run: {format, encoding, counts, errors}."
     )
     applied: dict[str, Any] | None = Field(default=None, description="What the apply did.")
+    projectId: str | None = Field(
+        default=None, description="The project of created teachers whose row names none."
+    )
+    appliedAt: str | None = None
+    appliedBy: str | None = None
+    undoneAt: str | None = None
+    undoneBy: str | None = None
+    undone: dict[str, int] | None = Field(default=None, description="{removed, restored}.")
 
 
 class ImportUploadOut(ImportOut):
     upload: dict[str, Any] = Field(description="{url, fields, expiresAt}: POST the file there.")
     limits: dict[str, int]
+
+
+class ImportLimitsOut(OutputModel):
+    maxBytes: int = Field(description="Largest file an import takes (presigned upload).")
+    maxInlineBytes: int = Field(description="Largest file sent inline (multipart) to the API.")
+    maxRows: int = Field(description="Most data rows in one file.")
 
 
 class ImportColumnOut(OutputModel):

@@ -12,6 +12,7 @@ from bson import ObjectId
 
 from tests.support.factories import FIXED_NOW, make_project, make_school, make_teacher
 from tests.support.fetms_fixture import build_fetms_database
+from tests.support.files import post_to_s3
 from tests.support.http import Api
 from tests.support.sheets import XLSX_TYPE, csv_bytes, send, upload, xlsx_bytes
 
@@ -349,3 +350,92 @@ def test_arc_expiry_from_an_import_is_seen_by_the_dashboard(api: Api, db: Any) -
     ]
     assert send(api, "teachers", csv_bytes(rows)).status == 200
     assert api.get("/api/stats/dashboard").body["kpi"]["actionsNeeded"] == 1
+
+
+def test_a_project_for_the_teachers_an_import_creates(api: Api, db: Any) -> None:
+    """The Import screen's target project: created teachers without a project cell get it, a
+    row's own project wins, updated teachers keep theirs; kept on the record for the apply."""
+    project = make_project(db)["_id"]
+    other = make_project(db, code="OTHER", name="Other program")["_id"]
+    kept = make_teacher(db, email="kim@example.org", project=other)
+    rows = [
+        ["email", "firstName", "lastName", "project", "remarks"],
+        ["new@example.org", "New", "One", "", ""],
+        ["own@example.org", "Own", "Two", "OTHER", ""],
+        ["kim@example.org", "", "", "", "updated"],
+    ]
+    dry = send(api, "teachers", csv_bytes(rows), query=f"dryRun=true&projectId={project}")
+    assert dry.status == 200, dry.body
+    assert dry.body["projectId"] == str(project)
+    assert [r["action"] for r in dry.body["rows"]] == ["create", "create", "update"]
+    assert db.teachers.count_documents({}) == 1, "a dry run writes nothing"
+    applied = api.post(f"/api/imports/{dry.body['_id']}/apply")
+    assert applied.status == 200, applied.body
+    assert db.teachers.find_one({"email": "new@example.org"})["project"] == project
+    assert db.teachers.find_one({"email": "own@example.org"})["project"] == other
+    assert db.teachers.find_one({"_id": kept["_id"]})["project"] == other
+    # The presigned flow keeps it too.
+    data = csv_bytes([["email", "firstName", "lastName"], ["big@example.org", "Big", "File"]])
+    asked = api.post(
+        "/api/imports",
+        {
+            "kind": "teachers",
+            "fileName": "t.csv",
+            "contentType": "text/csv",
+            "size": len(data),
+            "projectId": str(project),
+        },
+    )
+    assert asked.status == 201, asked.body
+    post_to_s3(asked.body["upload"], data, file_name="t.csv")
+    assert api.post(f"/api/imports/{asked.body['_id']}/apply").status == 200
+    assert db.teachers.find_one({"email": "big@example.org"})["project"] == project
+
+
+def test_an_import_project_must_be_active_and_for_teachers(api: Api, db: Any) -> None:
+    project = make_project(db)["_id"]
+    archived = make_project(db, code="OLD", name="Old program")["_id"]
+    db.projects.update_one({"_id": archived}, {"$set": {"isActive": False}})
+    data = csv_bytes([["email", "firstName", "lastName"], ["a@example.org", "A", "B"]])
+    for query, field in (
+        (f"projectId={archived}", "projectId"),
+        ("projectId=nope", "projectId"),
+    ):
+        refused = send(api, "teachers", data, query=f"dryRun=true&{query}")
+        assert refused.status == 400, refused.body
+        assert refused.body["errors"][0]["field"] == field
+    school = csv_bytes([["name.chinese"], ["測試國小"]])
+    assert send(api, "schools", school, query=f"projectId={project}").status == 400
+    # Archived between the dry run and the apply: the apply is refused, nothing written.
+    dry = send(api, "teachers", data, query=f"dryRun=true&projectId={project}")
+    assert dry.status == 200, dry.body
+    db.projects.update_one({"_id": project}, {"$set": {"isActive": False}})
+    refused = api.post(f"/api/imports/{dry.body['_id']}/apply")
+    assert refused.status == 400 and refused.body["errors"][0]["field"] == "projectId"
+    assert db.teachers.count_documents({}) == 0 and db.imports.count_documents({}) == 1
+
+
+def test_the_list_shows_each_imports_counts_and_the_limits_are_published(
+    api: Api, api_as: Any, db: Any
+) -> None:
+    from chalicelib.settings import get_settings
+
+    rows = [["email", "firstName", "lastName"], ["a@example.org", "A", "B"], ["bad", "", ""]]
+    dry = send(api, "teachers", csv_bytes(rows), query="dryRun=true")
+    listed = api.get("/api/imports").body
+    assert listed[0]["_id"] == dry.body["_id"] and "sourceKey" not in listed[0]
+    assert listed[0]["counts"] == {"rows": 2, "create": 1, "update": 0, "unchanged": 0, "error": 1}
+    assert api.post(f"/api/imports/{dry.body['_id']}/apply?onError=skip").status == 200
+    assert api.post(f"/api/imports/{dry.body['_id']}/undo").status == 200
+    undone = api.get("/api/imports").body[0]
+    assert undone["status"] == "undone" and undone["counts"]["create"] == 1
+    assert undone["appliedBy"] == "admin@example.org" and undone["undoneAt"]
+    assert undone["undone"] == {"removed": 1, "restored": 0}
+    settings = get_settings()
+    limits = api.get("/api/imports/limits")
+    assert limits.status == 200 and limits.body == {
+        "maxBytes": settings.import_max_bytes,
+        "maxInlineBytes": settings.inline_upload_max_bytes,
+        "maxRows": settings.import_max_rows,
+    }
+    assert api_as("editor").get("/api/imports/limits").status == 403

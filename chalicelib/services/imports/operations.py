@@ -8,15 +8,23 @@ CLI — from a local path. Either way it is read as a stream.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bson import ObjectId
 from pymongo.client_session import ClientSession
 
 from chalicelib import storage
-from chalicelib.db import IMPORTS, Db, Document
-from chalicelib.errors import Conflict, FieldError, PayloadTooLarge, UnsupportedMediaType
+from chalicelib.db import IMPORTS, PROJECTS, Db, Document
+from chalicelib.errors import (
+    Conflict,
+    FieldError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from chalicelib.services import audit, positions
 from chalicelib.services.actor import Actor
-from chalicelib.services.common import in_transaction, serialize_on, utcnow
+from chalicelib.services.common import in_transaction, parse_object_id, serialize_on, utcnow
 from chalicelib.services.imports import records
 from chalicelib.services.imports.kinds import KINDS
 from chalicelib.services.imports.records import ImportRejected, Outcome
@@ -59,12 +67,40 @@ def _check_type(content_type: str) -> str:
     return normalized
 
 
+def target_project(db: Db, kind: str, project_id: str | None) -> str | None:
+    """The project of the teachers an import creates without one: an active project (400
+    otherwise), for teachers only."""
+    if not project_id:
+        return None
+    if kind != "teachers":
+        raise ValidationFailed(
+            detail="A project applies to teachers imports only",
+            errors=[FieldError("projectId", "teachers imports only")],
+        )
+    oid = parse_object_id(project_id, "projectId")
+    project = db[PROJECTS].find_one({"_id": oid}, {"isActive": 1})
+    if project is None or project.get("isActive") is False:
+        raise ValidationFailed(
+            detail="Choose an active project for the imported teachers",
+            errors=[FieldError("projectId", "not an active project")],
+        )
+    return str(oid)
+
+
 def start_upload(
-    db: Db, vault: Vault, actor: Actor, kind: str, file_name: str, content_type: str, size: int
+    db: Db,
+    vault: Vault,
+    actor: Actor,
+    kind: str,
+    file_name: str,
+    content_type: str,
+    size: int,
+    project_id: str | None = None,
 ) -> Document:
     """A new import waiting for its file: the record and a presigned POST for the browser."""
     settings = vault.settings
     normalized = _check_type(content_type)
+    project = target_project(db, kind, project_id)
     if size > settings.import_max_bytes:
         raise PayloadTooLarge(
             detail=f"Imports take files up to {settings.import_max_bytes} bytes; this one is "
@@ -92,16 +128,25 @@ def start_upload(
         source="upload",
         source_key=source_key(oid),
         oid=oid,
+        project_id=project,
     )
     upload = {"url": post.url, "fields": post.fields, "expiresAt": post.expires_at}
     return {**records.report(record), "upload": upload, "limits": limits(settings)}
 
 
 def receive_inline(
-    db: Db, vault: Vault, actor: Actor, kind: str, file_name: str, content_type: str, data: bytes
+    db: Db,
+    vault: Vault,
+    actor: Actor,
+    kind: str,
+    file_name: str,
+    content_type: str,
+    data: bytes,
+    project_id: str | None = None,
 ) -> tuple[Document, Source]:
     """A file sent with the request (FETMS's multipart route): kept in S3, then read from
     memory for this request."""
+    project = target_project(db, kind, project_id)
     if not data:
         raise UnsupportedMediaType(
             detail="The file is empty", errors=[FieldError("file", "empty file")]
@@ -122,6 +167,7 @@ def receive_inline(
         source="inline",
         source_key=key,
         oid=oid,
+        project_id=project,
     )
     return record, from_bytes(name, data)
 
@@ -159,6 +205,7 @@ def dry_run(
     """Every row checked, nothing written; the record keeps the counts and the errors."""
     if record.get("status") not in records.APPLICABLE:
         raise _not_applicable(record)
+    options = _with_project(options, record)
     outcome = scan(db, record["kind"], source, options, settings, progress=progress)
     updated = records.set_state(
         db,
@@ -172,6 +219,11 @@ def dry_run(
         expect=records.APPLICABLE,
     )
     return {**records.report(updated, outcome), "dryRun": True}
+
+
+def _with_project(options: Options, record: Document) -> Options:
+    project = record.get("projectId")
+    return replace(options, project=str(project)) if project else options
 
 
 def _not_applicable(record: Document) -> Conflict:
@@ -193,6 +245,7 @@ def apply(
     their undo records and audit entries; rejected as a whole when a row has an error."""
     oid = record["_id"]
     kind = str(record["kind"])
+    options = _with_project(options, record)
 
     def work(session: ClientSession) -> tuple[Document, Outcome]:
         serialize_on(db, f"import:{oid}", session)

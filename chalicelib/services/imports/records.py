@@ -6,7 +6,7 @@ Status: ``awaiting-upload`` (presigned upload asked) → ``uploaded`` → ``vali
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bson import ObjectId
@@ -99,6 +99,7 @@ def new_record(
     source: str,
     source_key: str | None = None,
     oid: ObjectId | None = None,
+    project_id: str | None = None,
 ) -> Document:
     now = utcnow()
     record: Document = {
@@ -114,6 +115,8 @@ def new_record(
         "updatedAt": now,
         "__v": 0,
     }
+    if project_id:
+        record["projectId"] = project_id
     db[IMPORTS].insert_one(record)
     return record
 
@@ -123,10 +126,12 @@ def get_record(db: Db, import_id: str) -> Document:
 
 
 def list_records(db: Db, *, kind: str | None, limit: int, offset: int) -> Page:
+    """Imports, newest first, each as ``report`` shows it (its counts, no storage key)."""
     query: Document = {"kind": kind} if kind else {}
-    return find_page(
+    page = find_page(
         db[IMPORTS], query, sort=[("createdAt", -1), ("_id", -1)], limit=limit, offset=offset
     )
+    return replace(page, items=[report(item) for item in page.items])
 
 
 def set_state(
@@ -166,6 +171,10 @@ def report(record: Document, outcome: Outcome | None = None) -> Document:
         body["counts"] = counts
         body["total"] = counts["rows"]
         body["count"] = counts["create"] + counts["update"]
+    if "counts" not in body:
+        latest = body.get("applied") or body.get("validation") or {}
+        if isinstance(latest.get("counts"), dict):
+            body["counts"] = latest["counts"]
     status = body.get("status")
     counts = body.get("counts") or {}
     body["message"] = _message(str(status), counts, bool(body.get("dryRun")))

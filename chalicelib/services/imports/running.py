@@ -17,6 +17,7 @@ from typing import Literal
 from pymongo.client_session import ClientSession
 
 from chalicelib.db import Db, Document
+from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.services.imports.kinds import KINDS, Kind
 from chalicelib.services.imports.lookups import load_lookups
 from chalicelib.services.imports.mapping import (
@@ -42,6 +43,8 @@ Progress = Callable[[int], None]
 class Options:
     on_error: OnError = "abort"
     encoding: Encoding = "auto"
+    project: str | None = None
+    """Teachers: the project (id) of created teachers whose row names none."""
 
 
 def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
@@ -62,6 +65,7 @@ def _decide(
     existing: dict[str, list[Document]],
     seen: dict[str, int],
     live_stages: list[str],
+    default_project: str | None = None,
 ) -> tuple[RowResult, Document | None, Document | None]:
     """(result, document to create | changes to set, the existing record)."""
     layout_header = layout.header_of
@@ -87,6 +91,8 @@ def _decide(
         result.errors = [RowError(mapped.row, column, message)]
         return result, None, None
     if not matches:
+        if default_project and not mapped.fields.get("project"):
+            mapped.fields["project"] = default_project
         fields = validate(layout, mapped, kind.create_model)
         _refuse_retired(mapped, set(mapped.retired))
         if fields is None or mapped.errors:
@@ -124,6 +130,11 @@ def scan(
     """Read, map and check every row; with a ``writer``, write the accepted ones."""
     kind = KINDS[kind_name]
     lookups = load_lookups(db, session)
+    if options.project and options.project not in lookups.projects:
+        raise ValidationFailed(
+            detail="The import's project is archived or no longer exists; start a new import",
+            errors=[FieldError("projectId", "not an active project")],
+        )
     with open_sheet(source, encoding=options.encoding, max_rows=settings.import_max_rows) as sheet:
         layout = read_layout(kind_name, sheet.headers)
         outcome = Outcome(format=sheet.format, encoding=sheet.encoding)
@@ -136,7 +147,7 @@ def scan(
             existing = kind.find_existing(db, keys, index, session)
             for item in mapped:
                 result, payload, current = _decide(
-                    kind, layout, item, existing, seen, lookups.stage_ids
+                    kind, layout, item, existing, seen, lookups.stage_ids, options.project
                 )
                 outcome.results.append(result)
                 failed = failed or result.action == "error"

@@ -521,6 +521,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/imports/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What an import takes: the largest file (presigned / inline) and the most rows */
+        get: operations["import_limits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/imports/{id}": {
         parameters: {
             query?: never;
@@ -1946,6 +1963,7 @@ export interface components {
             createdBy?: string | null;
             /**
              * Counts
+             * @description {rows, create, update, unchanged, error}: the apply's, else the last dry run's.
              * @default null
              */
             counts?: {
@@ -1992,6 +2010,40 @@ export interface components {
              */
             applied?: {
                 [key: string]: unknown;
+            } | null;
+            /**
+             * Projectid
+             * @description The project of created teachers whose row names none.
+             * @default null
+             */
+            projectId?: string | null;
+            /**
+             * Appliedat
+             * @default null
+             */
+            appliedAt?: string | null;
+            /**
+             * Appliedby
+             * @default null
+             */
+            appliedBy?: string | null;
+            /**
+             * Undoneat
+             * @default null
+             */
+            undoneAt?: string | null;
+            /**
+             * Undoneby
+             * @default null
+             */
+            undoneBy?: string | null;
+            /**
+             * Undone
+             * @description {removed, restored}.
+             * @default null
+             */
+            undone?: {
+                [key: string]: number;
             } | null;
         } & {
             [key: string]: unknown;
@@ -2048,6 +2100,7 @@ export interface components {
             createdBy?: string | null;
             /**
              * Counts
+             * @description {rows, create, update, unchanged, error}: the apply's, else the last dry run's.
              * @default null
              */
             counts?: {
@@ -2096,6 +2149,40 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Projectid
+             * @description The project of created teachers whose row names none.
+             * @default null
+             */
+            projectId?: string | null;
+            /**
+             * Appliedat
+             * @default null
+             */
+            appliedAt?: string | null;
+            /**
+             * Appliedby
+             * @default null
+             */
+            appliedBy?: string | null;
+            /**
+             * Undoneat
+             * @default null
+             */
+            undoneAt?: string | null;
+            /**
+             * Undoneby
+             * @default null
+             */
+            undoneBy?: string | null;
+            /**
+             * Undone
+             * @description {removed, restored}.
+             * @default null
+             */
+            undone?: {
+                [key: string]: number;
+            } | null;
+            /**
              * Upload
              * @description {url, fields, expiresAt}: POST the file there.
              */
@@ -2125,6 +2212,12 @@ export interface components {
             contentType: string;
             /** Size */
             size: number;
+            /**
+             * Projectid
+             * @description Teachers only: the project (id) of the teachers this import creates whose row names none (a row's own project cell wins; updated teachers keep theirs).
+             * @default null
+             */
+            projectId?: string | null;
         };
         /** ImportColumnOut */
         ImportColumnOut: {
@@ -2140,6 +2233,26 @@ export interface components {
             label: string;
             /** Kind */
             kind: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ImportLimitsOut */
+        ImportLimitsOut: {
+            /**
+             * Maxbytes
+             * @description Largest file an import takes (presigned upload).
+             */
+            maxBytes: number;
+            /**
+             * Maxinlinebytes
+             * @description Largest file sent inline (multipart) to the API.
+             */
+            maxInlineBytes: number;
+            /**
+             * Maxrows
+             * @description Most data rows in one file.
+             */
+            maxRows: number;
         } & {
             [key: string]: unknown;
         };
@@ -6636,6 +6749,7 @@ export interface operations {
                 onError?: "abort" | "skip";
                 encoding?: "auto" | "utf-8" | "big5";
                 dryRun?: boolean;
+                projectId?: string | null;
             };
             header?: never;
             path?: never;
@@ -6703,6 +6817,7 @@ export interface operations {
                 onError?: "abort" | "skip";
                 encoding?: "auto" | "utf-8" | "big5";
                 dryRun?: boolean;
+                projectId?: string | null;
             };
             header?: never;
             path?: never;
@@ -6906,6 +7021,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportColumnOut"][];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Database unavailable or maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportLimitsOut"];
                 };
             };
             /** @description Invalid input */

@@ -27,6 +27,7 @@ const settings = {
   alerts: () => import("../pages/settings/AlertRulesSettings"),
   users: () => import("../pages/settings/UsersSettings"),
   preferences: () => import("../pages/settings/PreferencesSettings"),
+  import: () => import("../pages/settings/ImportSettings"),
   audit: () => import("../pages/settings/AuditSettings"),
   operations: () => import("../pages/settings/OperationsSettings"),
 };

@@ -9,6 +9,7 @@ export const SECTIONS = [
   { path: "alerts", admin: false },
   { path: "users", admin: true },
   { path: "preferences", admin: false },
+  { path: "import", admin: true },
   { path: "audit", admin: true },
   { path: "operations", admin: true },
 ] as const;

@@ -18,7 +18,16 @@ from playwright.sync_api import Browser, Page, expect
 from tests.e2e.browser.conftest import Stack
 from tests.e2e.browser.test_spa import PDF, check_page, make_project, make_teacher, unique
 
-SETTINGS_PAGES = ("projects", "stages", "alerts", "users", "preferences", "audit", "operations")
+SETTINGS_PAGES = (
+    "projects",
+    "stages",
+    "alerts",
+    "users",
+    "preferences",
+    "import",
+    "audit",
+    "operations",
+)
 
 
 def chinese(count: int = 4) -> str:

@@ -21,7 +21,7 @@ function refusal(error: ApiError, step: UploadStep): UploadRefused {
 }
 
 /** The browser → S3 leg: a multipart POST with the presigned fields, with progress. */
-function postToStorage(url: string, fields: Record<string, string>, file: File, onProgress: (fraction: number) => void): Promise<void> {
+export function postToStorage(url: string, fields: Record<string, string>, file: File, onProgress: (fraction: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
