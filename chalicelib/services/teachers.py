@@ -1,7 +1,8 @@
 """Teachers: create, read (school and project populated), merge update, soft delete, restore, list.
 
 Rules kept here:
-* ``email`` is unique among non-deleted teachers, case-insensitively (409 otherwise).
+* ``email`` is unique among non-deleted teachers, case-insensitively (409 otherwise): the unique
+  index ``email_unique_active`` decides; an update changing it also checks first.
 * ``school`` and ``personalInfo.serviceSchool`` stay consistent: a school id fills the name, a
   known school name links the id, an unknown school id is a 400.
 * ``project`` must be an existing active project.
@@ -332,7 +333,7 @@ def build_match(db: Db, filters: TeacherFilterQuery, now: datetime) -> Document:
 def create_teacher(db: Db, data: TeacherCreate, actor: Actor) -> Document:
     fields = _clean(data.to_document())
     fields = {k: v for k, v in fields.items() if v is not None}
-    _check_email_free(db, fields["email"], None)
+    # The e-mail is left to the unique index ``email_unique_active``: a clash is a 409 below.
     links: dict[str, Document | None] = {"school": None, "project": None}
     links.update(_resolve_links(db, fields, fields))
     documents = fields.get("documents") or {}
@@ -416,6 +417,8 @@ def update_teacher(
         check_version(current, expected_version, WHAT)
         try:
             return _populated(_merge_into(db, current, links, data, actor), links)
+        except DuplicateKeyError as exc:  # another teacher took the e-mail after the check
+            raise _duplicate_email(str(getattr(data, "email", "") or "")) from exc
         except _ChangedMeanwhile:
             if expected_version is not None:
                 raise PreconditionFailed(
@@ -599,8 +602,9 @@ def _prune(value: Document) -> Document:
 
 
 def _check_email_free(db: Db, email: str, own_id: ObjectId | None) -> None:
-    """Case-insensitive equality through the collation of ``email_unique_active``."""
-    query: Document = {"email": email, **NOT_DELETED}
+    """Case-insensitive equality, served by ``email_unique_active`` (its partial filter and
+    collation; migration 0004 marked FETMS's live teachers that lacked ``isDeleted``)."""
+    query: Document = {"email": email, "isDeleted": False}
     if own_id is not None:
         query["_id"] = {"$ne": own_id}
     found = db[TEACHERS].find_one(query, {"_id": 1}, collation=CASE_INSENSITIVE)

@@ -81,8 +81,8 @@ def test_adopt_procedure_backup_migrate_uploads_verify(
     assert "0003_adopt_fetms" in capsys.readouterr().out
     assert main(["migrate", "up", "--uploads-dir", str(uploads.parent)]) == 0
     out = capsys.readouterr().out
-    assert "taking a backup before 3 migration(s)" in out
-    assert "applied 0003_adopt_fetms" in out
+    assert "taking a backup before 4 migration(s)" in out
+    assert "applied 0003_adopt_fetms" in out and "applied 0004_live_teachers_marked" in out
     assert "dropped teachers.email_1" in out and "created projects.code_unique" in out
     s3, bucket = backups
     assert len(list_backups(s3, bucket)) == 2, "the operator's backup and migrate up's own"
@@ -110,6 +110,46 @@ def test_adopt_procedure_backup_migrate_uploads_verify(
         assert api.get("/api/stats/dashboard").status == 200
         teacher = api.get(f"/api/teachers/{live['_id']}").body
         assert api.put(f"/api/teachers/{live['_id']}", teacher).status == 200
+
+
+def test_teachers_without_isdeleted_are_marked_live_and_guarded_by_the_unique_index(
+    fetms_db: tuple[Any, FetmsFixture], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records from before FETMS's schema had ``isDeleted`` stay live, and after 0004 no new
+    teacher can take their e-mail (the partial unique index could not see them before)."""
+    database, _ = fetms_db
+    forget_legacy_files(database)
+    old = database.teachers.find_one({"isDeleted": False})
+    database.teachers.update_one({"_id": old["_id"]}, {"$unset": {"isDeleted": ""}})
+    deleted_before = database.teachers.count_documents({"isDeleted": True})
+    assert main(["migrate", "up", "--no-backup"]) == 0
+    assert "1 teachers without isDeleted marked live" in capsys.readouterr().out
+    marked = database.teachers.find_one({"_id": old["_id"]})
+    assert marked["isDeleted"] is False and marked["__v"] == old["__v"] + 1
+    assert database.teachers.count_documents({"isDeleted": True}) == deleted_before
+    assert database.teachers.count_documents({"isDeleted": None}) == 0
+    with api_on(database) as api:
+        clash = {"firstName": "A", "lastName": "B", "email": old["email"].upper()}
+        refused = api.post("/api/teachers", clash)
+        assert refused.status == 409, refused.body
+        assert refused.body["errors"] == [{"field": "email", "message": "must be unique"}]
+
+
+def test_live_teachers_sharing_an_email_stop_0004_before_any_change(
+    fetms_db: tuple[Any, FetmsFixture], capsys: pytest.CaptureFixture[str]
+) -> None:
+    database, _ = fetms_db
+    forget_legacy_files(database)
+    assert main(["migrate", "up", "--no-backup", "--to", "3"]) == 0
+    capsys.readouterr()
+    live = database.teachers.find_one({"isDeleted": False})
+    twin = {k: v for k, v in live.items() if k not in ("_id", "isDeleted")}
+    twin["email"] = live["email"].title()
+    twin_id = database.teachers.insert_one(twin).inserted_id  # no isDeleted: the index misses it
+    assert main(["migrate", "up", "--no-backup"]) != 0
+    out = capsys.readouterr()
+    assert str(twin_id) in out.out + out.err and "nothing was changed" in out.out + out.err
+    assert database.teachers.find_one({"_id": twin_id}).get("isDeleted") is None
 
 
 def test_an_interrupted_adoption_is_completed_by_rerunning(
