@@ -37,6 +37,7 @@ LOGIN_THROTTLE = "loginthrottle"
 DELETED_STAGES = "deletedstages"
 IMPORT_ITEMS = "importitems"
 USER_PREFERENCES = "userpreferences"
+DASHBOARD_CACHE = "dashboardcache"
 
 ALL_COLLECTIONS = (
     TEACHERS,
@@ -58,7 +59,10 @@ ALL_COLLECTIONS = (
     DELETED_STAGES,
     IMPORT_ITEMS,
     USER_PREFERENCES,
+    DASHBOARD_CACHE,
 )
+# Derived data, recomputed on demand: never backed up or restored.
+DERIVED_COLLECTIONS = (DASHBOARD_CACHE,)
 
 # Collections an original FETMS database may hold: adopting one reconciles their indexes.
 # (The e-mail collections belong to FETMS's mail feature, which this system does not use.)
@@ -131,6 +135,9 @@ INDEXES.add(
     IndexSpec("expiresAt_ttl", (("expiresAt", 1),), expire_after_seconds=0),
 )
 INDEXES.add(RATE_LIMITS, IndexSpec("expiresAt_ttl", (("expiresAt", 1),), expire_after_seconds=0))
+INDEXES.add(
+    DASHBOARD_CACHE, IndexSpec("expiresAt_ttl", (("expiresAt", 1),), expire_after_seconds=0)
+)
 INDEXES.add(LOGIN_THROTTLE, IndexSpec("expiresAt_ttl", (("expiresAt", 1),), expire_after_seconds=0))
 INDEXES.add(
     AUDIT_LOG,

@@ -159,6 +159,8 @@ class Settings(BaseSettings):
     login_trusted_address_days: int = Field(default=30, ge=1, le=365)
     refresh_address_failures_per_window: int = Field(default=20, ge=1)
     refresh_address_window_seconds: int = Field(default=900, ge=1)
+    # How long a computed dashboard view may be reused while no audited write happened (0: off).
+    dashboard_cache_seconds: int = Field(default=300, ge=0, le=86400)
     # Writes per signed-in session and minute (per address, the WAF limits requests at the edge).
     writes_per_minute_per_session: int = Field(default=300, ge=1)
     # Expensive reads (exports, box zips, pages above EXPENSIVE_PAGE_SIZE) per user and minute.

@@ -56,6 +56,9 @@ def services(local_s3: S3Server) -> Iterator[dict[str, str]]:
             "CORS_ORIGINS": ",".join(SPA_ORIGINS),
             "POWERTOOLS_METRICS_NAMESPACE": "FETMS",
             "STRICT_RESPONSES": "true",
+            # Tests insert records directly (no audit entry): the dashboard cache is tested on
+            # its own (tests/api/test_dashboard_cache.py), and off elsewhere.
+            "DASHBOARD_CACHE_SECONDS": "0",
             # A key made for this run: the placeholder is refused outside an explicit local
             # stage, and the test stage is not one.
             "JWT_SECRET": secrets.token_urlsafe(48),

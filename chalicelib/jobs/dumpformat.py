@@ -20,7 +20,7 @@ from bson import json_util
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 
-from chalicelib.db import Db, Document
+from chalicelib.db import DERIVED_COLLECTIONS, Db, Document
 
 RAW = CodecOptions(document_class=RawBSONDocument, tz_aware=True)
 EXTENDED_JSON = json_util.JSONOptions(
@@ -56,6 +56,8 @@ def user_collections(db: Db) -> list[str]:
         if info.get("type", "collection") != "collection":
             continue
         if str(info["name"]).startswith("system.") or info["name"] == RESTORE_STATE_COLLECTION:
+            continue
+        if info["name"] in DERIVED_COLLECTIONS:  # recomputed on demand
             continue
         names.append(str(info["name"]))
     return sorted(names)

@@ -33,6 +33,7 @@ from pymongo.errors import DuplicateKeyError
 
 from chalicelib.db import LOCKS, MIGRATIONS, Db, Document
 from chalicelib.observability import logger
+from chalicelib.services import dashboard_cache
 from chalicelib.services.common import utcnow
 
 PACKAGE = "chalicelib.migrations"
@@ -255,6 +256,8 @@ def migrate_up(
                 extra={"migration": migration.id, "durationMs": duration_ms},
             )
             results.append(RunResult(migration, "up", duration_ms, result))
+    if results:
+        dashboard_cache.clear(db)  # migrations change data without audit entries
     return results
 
 
@@ -310,6 +313,8 @@ def migrate_down(
                 {"$set": {"state": REVERTED, "revertedAt": utcnow(), "durationMs": duration_ms}},
             )
             results.append(RunResult(migration, "down", duration_ms, result))
+    if results:
+        dashboard_cache.clear(db)
     return results
 
 

@@ -36,14 +36,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pymongo.errors import OperationFailure
+
 from chalicelib.db import ALERT_RULES, STAGES, TEACHERS, Db, Document
 from chalicelib.errors import FieldError, ValidationFailed
 from chalicelib.models.teachers import DashboardQuery
-from chalicelib.services import common, disclosure, expiry, expiry_alerts
+from chalicelib.observability import logger
+from chalicelib.services import common, dashboard_cache, disclosure, expiry, expiry_alerts
 from chalicelib.services.alert_rules import ACTIVE_RULES
 from chalicelib.services.common import NOT_DELETED, parse_object_id
+from chalicelib.services.dashboard_cache import READ_AS, context_stages, found_view
 from chalicelib.services.pipeline import (
-    KANBAN_ORDER,
     STAGE_FIELDS,
     UNCATEGORIZED_TITLE,
     resolve_employed,
@@ -57,6 +60,7 @@ from chalicelib.services.teachers import (
     NONE_LABELS,
     profile_conditions,
 )
+from chalicelib.settings import get_settings
 
 UNSPECIFIED_LABEL = "Unspecified"
 SALARY_BANDS: tuple[tuple[str, float | None], ...] = (
@@ -332,31 +336,52 @@ def dashboard_prefix(
 # --- the dashboard -------------------------------------------------------------------------
 
 
+_cache_supported: dict[str, bool] = {}  # "known": False once a server refused $collStats there
+
+
 def stages_and_rules(db: Db) -> tuple[list[Document], list[Document]]:
     """The live stages in kanban order (as ``live_stages``) and the active alert rules (as
     ``active_rules``), in one command: two small collections read through ``$unionWith``."""
-    kind = "_readAs"
-    rows = db[STAGES].aggregate(
-        [
-            {"$match": NOT_DELETED},
-            {"$sort": KANBAN_ORDER},
-            {"$project": {**STAGE_FIELDS, kind: {"$literal": "stage"}}},
-            {
-                "$unionWith": {
-                    "coll": ALERT_RULES,
-                    "pipeline": [
-                        {"$match": ACTIVE_RULES},
-                        {"$addFields": {kind: {"$literal": "rule"}}},
-                    ],
-                }
-            },
-        ]
-    )
-    stages: list[Document] = []
-    rules: list[Document] = []
-    for row in rows:
-        (stages if row.pop(kind) == "stage" else rules).append(row)
-    return resolve_employed(stages), rules
+    stages, rules, _ = _context(db, None)
+    return stages, rules
+
+
+def _context(
+    db: Db, view_key: str | None
+) -> tuple[list[Document], list[Document], dashboard_cache.CachedView | None]:
+    """Stages, active rules and — for ``view_key`` — the cache's audit count and entry: one
+    command. A server that refuses the cache's branches gets the plain read (and no cache)."""
+    pipeline: list[Document] = [
+        {"$match": NOT_DELETED},
+        {"$project": {**STAGE_FIELDS, READ_AS: {"$literal": "stage"}}},
+        {
+            "$unionWith": {
+                "coll": ALERT_RULES,
+                "pipeline": [
+                    {"$match": ACTIVE_RULES},
+                    {"$addFields": {READ_AS: {"$literal": "rule"}}},
+                ],
+            }
+        },
+    ]
+    key = view_key if _cache_supported.get("known") is not False else None
+    branches = context_stages(key) if key is not None else []
+    try:
+        rows = list(db[STAGES].aggregate(pipeline + branches))
+    except OperationFailure as exc:
+        if key is None:
+            raise
+        logger.warning("dashboard cache off: the server refused its read", extra={"code": exc.code})
+        _cache_supported["known"] = False
+        return _context(db, None)
+    stages = [row for row in rows if row.get(READ_AS) == "stage"]
+    rules = [row for row in rows if row.get(READ_AS) == "rule"]
+    for row in stages + rules:
+        row.pop(READ_AS)
+    # $unionWith does not promise an order: kanban order here (missing orders first, as $sort).
+    stages.sort(key=lambda s: (s.get("order") is not None, s.get("order") or 0, s["_id"]))
+    view = found_view(key, rows) if key is not None else None
+    return resolve_employed(stages), rules, view
 
 
 def _count(field: str | Document) -> list[Document]:
@@ -368,7 +393,9 @@ def dashboard(
 ) -> Document:
     disclosure.check_filters(query, role)  # viewers: no salary-range selection
     moment = now or common.utcnow()
-    stages, rules = stages_and_rules(db)
+    keep_seconds = get_settings().dashboard_cache_seconds
+    key = dashboard_cache.view_key(query, moment) if keep_seconds else None
+    stages, rules, view = _context(db, key)
     stage_ids = [str(s["_id"]) for s in stages]
     employed_ids = [str(s["_id"]) for s in stages if s["isEmployed"]]
     checks = expiry.resolve_rules(rules, moment)
@@ -395,9 +422,13 @@ def dashboard(
         ],
         **expiry_alerts.alert_facets(checks, moment, limit),
     }
-    prefix = dashboard_prefix(query, stage_ids, [c.field for c in checks])
-    rows = list(db[TEACHERS].aggregate([*prefix, {"$facet": facets}]))
-    result: Document = rows[0] if rows else {}
+    result = view.reusable(moment) if view is not None else None
+    if result is None:
+        prefix = dashboard_prefix(query, stage_ids, [c.field for c in checks])
+        rows = list(db[TEACHERS].aggregate([*prefix, {"$facet": facets}]))
+        result = rows[0] if rows else {}
+        if view is not None:
+            dashboard_cache.store(db, view, result, moment, keep_seconds)
     alerts = expiry_alerts.decode_alerts(result, checks, moment, limit)
     total = _scalar(result, "total")
     return {

@@ -17,6 +17,7 @@ from chalicelib import __version__
 from fetms_cli import (
     backup,
     common,
+    dashboard,
     imports,
     indexes,
     local,
@@ -27,7 +28,7 @@ from fetms_cli import (
 )
 from fetms_cli.common import CliError
 
-COMMAND_MODULES = (local, backup, maintenance, migrate, indexes, imports, users)
+COMMAND_MODULES = (local, backup, maintenance, migrate, indexes, imports, users, dashboard)
 
 
 def build_parser() -> argparse.ArgumentParser:
